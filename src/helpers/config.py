@@ -1,0 +1,61 @@
+"""Project paths and parameters.
+
+Parameters live in ``params.yaml`` at the project root; the inputs folder is chosen per run
+(``make report INPUTS=...``) and recorded in ``build/run.yaml`` so DVC sees it as a dependency.
+Notebooks may run from ``notebooks/`` in JupyterLab or from the root under Papermill, so every
+relative path is resolved against the project root, never the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DEFAULT_INPUTS = "data/raw"
+RUN_FILE = "build/run.yaml"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: cwd) that holds params.yaml and dvc.yaml."""
+    env = os.environ.get("NHS_ANALYTICS_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params.yaml").is_file() and (folder / "dvc.yaml").is_file():
+            return folder
+    raise FileNotFoundError(
+        f"no project root (a folder with params.yaml and dvc.yaml) at or above {here}"
+    )
+
+
+def resolve(path: str | os.PathLike, root: Path | None = None) -> Path:
+    """An absolute path: relative ones are taken from the project root."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (root or project_root()) / p
+
+
+@lru_cache(maxsize=8)
+def _load_yaml(path: Path, mtime: float) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
+
+
+def load_params(root: Path | None = None) -> dict:
+    """params.yaml as a dict (cached until the file changes)."""
+    path = (root or project_root()) / "params.yaml"
+    return _load_yaml(path, path.stat().st_mtime)
+
+
+def write_run_file(inputs: str | os.PathLike, root: Path | None = None) -> Path:
+    """Record this run's inputs folder where dvc.yaml reads it from."""
+    root = root or project_root()
+    path = root / RUN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump({"inputs": str(inputs)})
+    if not path.exists() or path.read_text(encoding="utf-8") != text:  # keep mtime for no-op runs
+        path.write_text(text, encoding="utf-8")
+    return path

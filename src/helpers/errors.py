@@ -1,0 +1,50 @@
+"""Errors the pipeline reports to people, and the exit codes they map to.
+
+Schedulers and CI read the exit code, so each kind of failure has its own.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_DATA_QUALITY = 2
+EXIT_INPUT_MISSING = 3
+
+
+class PipelineError(Exception):
+    """A failure the user can act on; the message says what and where."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class InputMissingError(PipelineError):
+    """An expected input file or folder is absent or empty of usable files."""
+
+    exit_code = EXIT_INPUT_MISSING
+
+
+class SourceFormatError(PipelineError):
+    """A publisher file does not have the layout its reader expects."""
+
+    exit_code = EXIT_DATA_QUALITY
+
+    def __init__(self, path, problem: str, *, line: int | None = None, column: str | None = None):
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {problem}")
+        self.path, self.line, self.column = path, line, column
+
+
+class DataQualityError(PipelineError):
+    """A critical Great Expectations check failed; nothing downstream may be published."""
+
+    exit_code = EXIT_DATA_QUALITY
+
+
+EXIT_CODES_BY_NAME = {
+    cls.__name__: cls.exit_code
+    for cls in (PipelineError, InputMissingError, SourceFormatError, DataQualityError)
+}

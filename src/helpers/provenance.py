@@ -1,0 +1,75 @@
+"""Where a result came from: code version, input file hashes, parameters and run time.
+
+Every report carries this so a reader can tell exactly which data and code produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def code_version(root: Path) -> str:
+    """The git commit (with '+dirty' for uncommitted changes), or the package version."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return f"{commit}{'+dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return f"helpers {__version__} (not a git checkout)"
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def record(root: Path, inputs: list[Path], params: dict, *, synthetic: bool) -> dict:
+    """A provenance record for a stage run over ``inputs``."""
+    return {
+        "run_at": now_utc(),
+        "code_version": code_version(root),
+        "synthetic_inputs": synthetic,
+        "inputs": [{"file": str(p), "bytes": p.stat().st_size, "sha256": sha256(p)} for p in inputs],
+        "params": params,
+    }
+
+
+def write_atomic(path: Path, writer) -> Path:
+    """Write through ``writer(tmp_path)`` then rename, so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(path: Path, data: dict) -> Path:
+    return write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8"))
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    return write_atomic(path, lambda p: frame.to_parquet(p, index=False))

@@ -1,0 +1,1 @@
+"""One reader per published format. Each reads the file exactly as the publisher wrote it."""

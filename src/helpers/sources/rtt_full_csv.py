@@ -1,0 +1,216 @@
+"""Reader for NHS England's monthly RTT waiting times "Full CSV data file".
+
+One row per provider x commissioner x RTT part x treatment function, 105 week-band count
+columns and three totals. The publisher's traps, handled here rather than by editing files:
+
+* blank, not 0, means no patients (counts are read as nullable and treated as 0 downstream);
+* ``Total`` is blank on incomplete-pathway and new-period rows; ``Total All`` is always set;
+* ``C_999`` rows are the publisher's per-group roll-up (kept apart, never summed with specialties);
+* names contain commas (quoted fields), lines end CRLF, files may be gzip-compressed or zipped.
+
+Structural problems (unreadable, truncated, text in a count column) raise
+:class:`~helpers.errors.SourceFormatError` naming the file, line and column. Everything that can
+be phrased as an expectation about values is left to the Great Expectations gate.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputMissingError, SourceFormatError
+
+SOURCE_FOLDER = "rtt_full_csv"
+
+ID_COLUMNS = [
+    "Period",
+    "Provider Parent Org Code",
+    "Provider Parent Name",
+    "Provider Org Code",
+    "Provider Org Name",
+    "Commissioner Parent Org Code",
+    "Commissioner Parent Name",
+    "Commissioner Org Code",
+    "Commissioner Org Name",
+    "RTT Part Type",
+    "RTT Part Description",
+    "Treatment Function Code",
+    "Treatment Function Name",
+]
+OPEN_BAND_WEEKS = 104  # the last band, "Gt 104 Weeks", has no upper limit
+BAND_COLUMNS = [f"Gt {w:02d} To {w + 1:02d} Weeks SUM 1" for w in range(OPEN_BAND_WEEKS)] + [
+    f"Gt {OPEN_BAND_WEEKS} Weeks SUM 1"
+]
+TOTAL_COLUMN = "Total"
+UNKNOWN_COLUMN = "Patients with unknown clock start date"
+TOTAL_ALL_COLUMN = "Total All"
+COUNT_COLUMNS = BAND_COLUMNS + [TOTAL_COLUMN, UNKNOWN_COLUMN, TOTAL_ALL_COLUMN]
+COLUMNS = ID_COLUMNS + COUNT_COLUMNS
+
+ROLLUP_CODE = "C_999"  # publisher's total across treatment functions
+HEADER_LINE = 1  # data row i (0-based) is on file line i + 2
+
+# The publisher names files YYYYMMDD-RTT-<Month>-<YYYY>-full-extract.csv; the shipped samples
+# carry a SYNTHETIC_ prefix. Other files in the folder (derived subsets, notes) are not read
+# unless the pattern in params.yaml is widened.
+DEFAULT_FILE_PATTERN = r"^(SYNTHETIC_)?\d{8}-RTT-[A-Za-z]+-\d{4}-full-extract\.csv(\.gz|\.zip)?$"
+PERIOD_LABEL = re.compile(r"^RTT-(?P<month>[A-Za-z]+)-(?P<year>\d{4})$")
+
+
+@dataclass(frozen=True)
+class RttFile:
+    """A monthly extract found in the inputs folder."""
+
+    path: Path
+    synthetic: bool
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> tuple[list[RttFile], list[Path]]:
+    """The extracts in ``folder`` whose names match ``pattern``, and the files passed over."""
+    if not folder.is_dir():
+        raise InputMissingError(f"{folder}: RTT inputs folder not found (expected the publisher's "
+                                f"monthly full-extract CSV files in it)")
+    regex = re.compile(pattern)
+    found, skipped = [], []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if regex.match(path.name):
+            found.append(RttFile(path, synthetic=path.name.upper().startswith("SYNTHETIC")))
+        elif path.suffix.lower() in {".csv", ".gz", ".zip"}:
+            skipped.append(path)
+    if not found:
+        raise InputMissingError(
+            f"{folder}: no RTT full-extract files (names matching {pattern}); "
+            f"files present: {', '.join(p.name for p in skipped) or 'none'}"
+        )
+    return found, skipped
+
+
+def _open_bytes(path: Path) -> bytes:
+    """The CSV bytes, decompressed; the publisher ships a ZIP, mirrors often a gzip."""
+    try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as z:
+                members = [m for m in z.namelist() if m.lower().endswith(".csv")]
+                if len(members) != 1:
+                    raise SourceFormatError(path, f"expected one CSV inside the ZIP, found {members}")
+                return z.read(members[0])
+        return path.read_bytes()
+    except (EOFError, gzip.BadGzipFile, zipfile.BadZipFile, OSError) as exc:
+        raise SourceFormatError(path, f"cannot decompress ({exc}); the file is probably truncated "
+                                      f"or not the format its name says") from exc
+
+
+def _locate_ragged_row(path: Path, data: bytes, width: int) -> SourceFormatError:
+    """Find the first line whose field count differs from the header's, for the error message."""
+    text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline="")
+    for number, row in enumerate(csv.reader(text), start=1):
+        if len(row) != width:
+            shown = ",".join(row)[:80]
+            return SourceFormatError(
+                path, f"expected {width} fields, found {len(row)} (is the file truncated?): {shown!r}",
+                line=number,
+            )
+    return SourceFormatError(path, "the CSV could not be parsed")
+
+
+def _parse_counts(path: Path, frame: pd.DataFrame) -> None:
+    """Make every count column numeric in place, or say where a cell is not a number."""
+    for column in COUNT_COLUMNS:
+        if column not in frame.columns:
+            continue  # the column gate names missing columns
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            frame[column] = values.astype("float64")
+            continue
+        numbers = pd.to_numeric(values.astype("string").str.strip().replace("", pd.NA), errors="coerce")
+        bad = numbers.isna() & values.notna() & (values.astype("string").str.strip() != "")
+        if bad.any():
+            line = int(bad.idxmax())
+            raise SourceFormatError(
+                path, f"expected a whole number or blank, found {values[line]!r} "
+                      f"({int(bad.sum())} such cells in this column)",
+                line=line, column=column,
+            )
+        frame[column] = numbers.astype("float64")
+
+
+def read(path: Path) -> pd.DataFrame:
+    """The extract as published: text columns as strings, counts as floats with NaN for blank.
+
+    The index is the file line number of each row, so that validation failures can point at it.
+    """
+    data = _open_bytes(path)
+    if not data.strip():
+        raise SourceFormatError(path, "the file is empty (expected a header line and data rows)")
+    header = next(csv.reader(io.StringIO(data[:20000].decode("utf-8-sig", errors="replace"))))
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header if c.strip() not in COUNT_COLUMNS},
+                null_values=[""],  # only blank is missing: '#N/A' is a real commissioner name
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # its messages do not give the line
+        raise _locate_ragged_row(path, data, len(header)) from exc
+    frame = table.to_pandas()
+    frame.index = pd.RangeIndex(HEADER_LINE + 1, HEADER_LINE + 1 + len(frame), name="line")
+    frame.columns = [c.strip() for c in frame.columns]
+    _parse_counts(path, frame)
+    return frame
+
+
+def period_end(label: str, path: Path | None = None) -> dt.date:
+    """``RTT-January-2026`` -> 2026-01-31, the month end the publisher's file name carries."""
+    match = PERIOD_LABEL.match(str(label))
+    try:
+        if not match:
+            raise ValueError
+        first = dt.datetime.strptime(f"{match['month']} {match['year']}", "%B %Y").date()
+    except ValueError:
+        raise SourceFormatError(path or "RTT extract", f"period {label!r} does not parse; "
+                                f"expected RTT-<Month>-<YYYY>, e.g. RTT-January-2026",
+                                column="Period") from None
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def file_period(frame: pd.DataFrame, path: Path, today: dt.date | None = None) -> dt.date:
+    """The single reporting period of an extract, checked against its file name and the calendar."""
+    labels = frame["Period"].dropna().unique().tolist()
+    if len(labels) != 1:
+        raise SourceFormatError(path, f"expected one period in the file, found {sorted(labels)[:5]}",
+                                column="Period")
+    end = period_end(labels[0], path)
+    stamp = re.search(r"(\d{8})-RTT-", path.name)
+    if stamp and stamp.group(1) != end.strftime("%Y%m%d"):
+        raise SourceFormatError(path, f"the file name says {stamp.group(1)} but its rows say "
+                                      f"{labels[0]} (period end {end:%Y%m%d})", column="Period")
+    if end > (today or dt.date.today()):  # a month is published only after it ends
+        raise SourceFormatError(path, f"period {labels[0]} ends {end:%d %B %Y}, after today",
+                                column="Period")
+    return end
+
+
+def count_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Counts as a float matrix with blank read as zero."""
+    return np.nan_to_num(frame[columns].to_numpy(dtype="float64"), nan=0.0)

@@ -1,0 +1,147 @@
+"""Shared fixtures for the RTT reader, measures and quality-gate tests.
+
+The publisher's files live outside the repository, in ``/work/shared/data/real/``; they are read
+where they are and never copied into the repo (corrupt variants are written to ``tmp_path`` only).
+
+Two views of each file are offered: the project reader's (``src.read``) and an independent one
+made with plain pandas/csv straight from the CSV, which the tests use to compute expected figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
+RTT_DIR = REAL / "rtt_full_csv"
+NATIONAL = RTT_DIR / "20260131-RTT-January-2026-full-extract.csv.gz"
+QE1 = RTT_DIR / "DERIVED_subset_QE1_20260131-RTT-January-2026-full-extract.csv"
+PUBLISHER_NAME = "20260131-RTT-January-2026-full-extract.csv"  # the name the publisher gives January 2026
+
+N_ID = 13  # identifier columns before the week bands, per the publisher's layout
+N_BANDS = 105  # 104 one-week bands and "Gt 104 Weeks SUM 1"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The project root: suites are read from ``<root>/expectations``."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    return REAL
+
+
+# --- the project's reader -------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def national_frame() -> pd.DataFrame:
+    """The national file as the project reader returns it (read once per session)."""
+    from helpers.sources import rtt_full_csv as src
+
+    return src.read(NATIONAL)
+
+
+@pytest.fixture(scope="session")
+def qe1_frame() -> pd.DataFrame:
+    """The QE1 subset as the project reader returns it."""
+    from helpers.sources import rtt_full_csv as src
+
+    return src.read(QE1)
+
+
+# --- independent views of the publisher's file ---------------------------------------------------
+
+def _header(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as f:
+        return next(csv.reader(f))
+
+
+def plain_read(path: Path) -> pd.DataFrame:
+    """The CSV read with plain pandas: only blank is missing, identifiers kept as text."""
+    header = _header(path)
+    return pd.read_csv(path, keep_default_na=False, na_values=[""],
+                       dtype={name: str for name in header[:N_ID]})
+
+
+@pytest.fixture(scope="session")
+def national_raw() -> pd.DataFrame:
+    """The national file read with plain pandas, independently of the project's reader."""
+    return plain_read(NATIONAL)
+
+
+@pytest.fixture(scope="session")
+def national_header() -> list[str]:
+    return _header(NATIONAL)
+
+
+@pytest.fixture(scope="session")
+def national_lines() -> list[bytes]:
+    """The decompressed national file split into its CRLF-terminated lines (line 1 is the header)."""
+    with gzip.open(NATIONAL, "rb") as f:
+        return f.read().split(b"\r\n")
+
+
+@pytest.fixture(scope="session")
+def qe1_bytes() -> bytes:
+    return QE1.read_bytes()
+
+
+# --- building corrupt copies in tmp_path ---------------------------------------------------------
+
+class CsvBytes:
+    """A publisher CSV held as its lines of bytes, edited cell by cell for corrupt copies.
+
+    Line numbers are the file's (1 = header), so a test knows exactly which line it broke.
+    """
+
+    def __init__(self, data: bytes):
+        assert data.endswith(b"\r\n"), "publisher files end with CRLF"
+        self.lines = data[:-2].split(b"\r\n")
+        self.header = self.fields(1)
+
+    def fields(self, line: int) -> list[str]:
+        return next(csv.reader([self.lines[line - 1].decode("utf-8")]))
+
+    def set_fields(self, line: int, fields: list[str]) -> None:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(fields)
+        self.lines[line - 1] = out.getvalue().encode("utf-8")
+
+    def cell(self, line: int, column: str) -> str:
+        return self.fields(line)[self.header.index(column)]
+
+    def set_cell(self, line: int, column: str, value: str) -> None:
+        fields = self.fields(line)
+        fields[self.header.index(column)] = value
+        self.set_fields(line, fields)
+
+    def find_line(self, **wanted: str) -> int:
+        """The first data line whose columns have the given values (column names with _ for space)."""
+        want = {k.replace("_", " "): v for k, v in wanted.items()}
+        for number in range(2, len(self.lines) + 1):
+            fields = self.fields(number)
+            if all(fields[self.header.index(c)] == v for c, v in want.items()):
+                return number
+        raise LookupError(wanted)
+
+    def to_bytes(self) -> bytes:
+        return b"\r\n".join(self.lines) + b"\r\n"
+
+    def write(self, path: Path) -> Path:
+        path.write_bytes(self.to_bytes())
+        return path
+
+
+@pytest.fixture
+def qe1_csv(qe1_bytes) -> CsvBytes:
+    """A fresh, editable copy of the QE1 subset (in memory; tests write it to tmp_path)."""
+    return CsvBytes(qe1_bytes)
