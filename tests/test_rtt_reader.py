@@ -128,19 +128,23 @@ def test_zip_with_two_csvs_is_refused(tmp_path, qe1_bytes):
 
 # --- broken files ---------------------------------------------------------------------------------
 
-def test_truncated_mid_row(tmp_path, qe1_csv):
-    line = 5001
-    kept = qe1_csv.lines[: line - 1]
-    half = qe1_csv.lines[line - 1][: len(qe1_csv.lines[line - 1]) // 2]
+@pytest.mark.parametrize("where", ["middle", "inside_quoted_name"])
+def test_truncated_mid_row(tmp_path, qe1_csv, where):
+    if where == "middle":
+        line = 5001
+        cut = len(qe1_csv.lines[line - 1]) // 2
+    else:  # just after the opening quote of a name that holds a comma
+        line = next(n for n in range(2000, len(qe1_csv.lines) + 1) if b',"' in qe1_csv.lines[n - 1])
+        cut = qe1_csv.lines[line - 1].index(b',"') + 5
     path = tmp_path / PUBLISHER_NAME
-    path.write_bytes(b"\r\n".join(kept) + b"\r\n" + half)
+    path.write_bytes(b"\r\n".join(qe1_csv.lines[: line - 1]) + b"\r\n" + qe1_csv.lines[line - 1][:cut])
     with pytest.raises(SourceFormatError) as err:
         src.read(path)
     message = str(err.value)
     assert str(path) in message
     assert f"line {line}:" in message
     assert err.value.line == line
-    assert "121 fields" in message
+    assert "121 fields" in message and "truncated" in message
 
 
 def test_empty_file(tmp_path):

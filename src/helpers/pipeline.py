@@ -30,6 +30,7 @@ log = logging.getLogger("helpers.pipeline")
 EXECUTED = Path("build/executed")
 FAILED = Path("build/failed")
 LAST_ERROR = Path("build/last_error.json")
+SOURCES = ["rtt_full_csv"]  # subfolders of the inputs folder that the stages read
 NOTEBOOKS = {
     "cleanse_rtt": Path("notebooks/10_cleanse_rtt.ipynb"),
     "report_rtt": Path("notebooks/20_report_rtt.ipynb"),
@@ -136,9 +137,10 @@ def run_main(inputs: str, force: bool = False) -> int:
     """The main job: point the pipeline at ``inputs`` and let DVC re-run what changed."""
     root = project_root()
     folder = resolve(inputs, root)
-    if not folder.is_dir():
-        print(f"ERROR: inputs folder {folder} not found (expected one subfolder per source, "
-              f"e.g. {folder}/rtt_full_csv/)", file=sys.stderr)
+    missing = [s for s in SOURCES if not (folder / s).is_dir()]
+    if missing:
+        print(f"ERROR: inputs folder {folder} has no {', '.join(s + '/' for s in missing)} subfolder "
+              f"(expected one subfolder per source, laid out like data/raw/)", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"]
     write_run_file(os.path.relpath(folder, root) if not Path(inputs).is_absolute() else folder, root)
     (root / LAST_ERROR).unlink(missing_ok=True)

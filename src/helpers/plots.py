@@ -33,11 +33,13 @@ def use_house_style() -> None:
     })
 
 
-def _reference_line(ax, x=None, y=None, label="", colour=NHS_DARK_GREY):
+def _reference_line(ax, x=None, y=None, label="", colour=NHS_DARK_GREY, at_bottom=False):
+    """A dashed line with its label; ``at_bottom`` keeps two nearby vertical labels apart."""
     if x is not None:
         ax.axvline(x, color=colour, linestyle="--", linewidth=1.2)
-        ax.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                    textcoords="offset points", color=colour, fontsize=9)
+        ax.annotate(label, (x, 0 if at_bottom else 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, 4 if at_bottom else -12), textcoords="offset points", color=colour, fontsize=9,
+                    backgroundcolor="white")
     else:
         ax.axhline(y, color=colour, linestyle="--", linewidth=1.2)
         ax.annotate(label, (1, y), xycoords=("axes fraction", "data"), xytext=(-3, 3),
@@ -68,7 +70,7 @@ def ranked_bars(frame: pd.DataFrame, *, label: str, value: str, xlabel: str, ref
     """Horizontal bars, largest first, with optional reference and target lines."""
     use_house_style()
     data = frame.sort_values(value, ascending=True)
-    fig, ax = plt.subplots(figsize=(9, max(2.5, 0.38 * len(data) + 1)))
+    fig, ax = plt.subplots(figsize=(10, max(2.5, 0.38 * len(data) + 1.2)))
     colours = [NHS_WARM_YELLOW if highlight_below is not None and v < highlight_below else NHS_BLUE
                for v in data[value]]
     ax.barh(data[label], data[value], color=colours)
@@ -76,7 +78,7 @@ def ranked_bars(frame: pd.DataFrame, *, label: str, value: str, xlabel: str, ref
         ax.annotate(f"{v:.1f}%" if percent else f"{v:,.0f}", (v, y), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=8, color=NHS_DARK_GREY)
     if reference is not None:
-        _reference_line(ax, x=reference, label=reference_label, colour=NHS_DARK_BLUE)
+        _reference_line(ax, x=reference, label=reference_label, colour=NHS_DARK_BLUE, at_bottom=True)
     if target is not None:
         _reference_line(ax, x=target, label=target_label, colour=NHS_RED)
     if percent:

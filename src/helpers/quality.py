@@ -11,6 +11,8 @@ from all of them, whichever process produced them.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -128,6 +130,8 @@ def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_labe
         where = ""
         if i < len(indexes):
             index = indexes[i]
+            if isinstance(index, dict):  # GX names the entry after a named index
+                index = index.get(frame.index.name, next(iter(index.values()), None))
             where = f"{row_label} {index}: "
             if index in frame.index and id_columns:
                 ids = frame.loc[index, id_columns]
@@ -225,7 +229,8 @@ def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None)
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    context = gx.get_context(project_config=config)
+    with contextlib.redirect_stdout(io.StringIO()):  # GX prints set-up chatter
+        context = gx.get_context(project_config=config)
     context.add_data_docs_site("site", {
         "class_name": "SiteBuilder",
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
@@ -244,5 +249,6 @@ def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None)
             batch_identifier=f"{number:03d}_{_safe(Path(stored['meta'].get('data_name', 'data')).name)}",
         )
         context.validation_results_store.set(key, schema.load(stored))
-    context.build_data_docs(site_names=["site"])
+    with contextlib.redirect_stdout(io.StringIO()):
+        context.build_data_docs(site_names=["site"])
     return site_dir / "index.html"

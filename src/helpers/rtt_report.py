@@ -204,8 +204,8 @@ def title_section(ctx: ReportContext) -> HTML:
              f"<p>Board report for <strong>{ctx.month}</strong>, from NHS England's monthly RTT "
              "waiting times extract. Incomplete pathways are patients still waiting for treatment "
              "at the end of the month.</p>"]
-    if ctx.synthetic:
-        parts.insert(0, html.synthetic_banner())
+    if ctx.synthetic:  # the published page also carries the banner, from the same provenance flag
+        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
     return HTML("\n".join(parts))
 
 
@@ -266,7 +266,7 @@ def provider_section(ctx: ReportContext) -> HTML:
                f"at {best['pct_within_18_weeks']:.1f}% to {worst['provider_name']} at "
                f"{worst['pct_within_18_weeks']:.1f}%, with England at {eng:.1f}% and the {ctx.standard:g}% standard.")
         parts.append(html.figure(fig, alt=alt, caption=f"Providers ranked by % within 18 weeks, {ctx.month} "
-                                 f"(largest {limit} shown if more)."))
+                                 f"(at most {limit} shown)."))
         plots.plt.close(fig)
     shown = table.assign(ranked=table["ranked"].map({True: "Yes", False: "No: too few patients"}))
     shown.columns = ["Code", "Provider", "Patients waiting", "% within 18 weeks", "Over 52 weeks",

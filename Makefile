@@ -1,0 +1,49 @@
+# Two commands on a fresh machine with Python 3.11 and pip:
+#   make report [INPUTS=folder]   run the pipeline and publish reports/index.html
+#   make test                     run the test suite
+# Each creates the virtual environment in .venv on first use (pinned by requirements.lock).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+INPUTS ?= data/raw
+STAMP  := $(VENV)/.installed
+
+.PHONY: report test bench lab sample lock clean help
+
+help:
+	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
+	@echo "make test                                 run the tests"
+	@echo "make bench                                benchmarks on the national RTT file (bench/)"
+	@echo "make lab                                  open JupyterLab on the notebooks"
+	@echo "make sample                               regenerate the synthetic samples in data/raw/"
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(PY) -m helpers.pipeline run --inputs "$(INPUTS)"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/bench_pipeline.py
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+sample: $(STAMP)
+	$(PY) -m helpers.synthetic --out data/raw/rtt_full_csv --months 3
+
+lock: $(STAMP)
+	{ head -2 requirements.lock; $(PY) -m pip freeze --exclude-editable | sort -f; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf build data/processed/*.parquet data/processed/*.json reports/editions reports/latest reports/index.html dvc.lock

@@ -1,0 +1,223 @@
+"""The main command end to end, in a copy of the project, as a user or the scheduler runs it.
+
+Expected figures are computed here with plain pandas straight from the input files, not from
+the package under test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
+SAMPLE = ROOT / "data" / "raw" / "rtt_full_csv" / "SYNTHETIC_20260131-RTT-January-2026-full-extract.csv"
+NATIONAL = REAL / "rtt_full_csv" / "20260131-RTT-January-2026-full-extract.csv.gz"
+
+pytestmark = pytest.mark.e2e
+
+
+def copy_project(dest: Path) -> Path:
+    """The files a fresh clone would have (tracked and untracked-but-not-ignored)."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def run_pipeline(project: Path, inputs: Path | str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpers.pipeline", "run", "--inputs", str(inputs)],
+                          cwd=project, capture_output=True, text=True, timeout=900)
+
+
+def snapshot(project: Path) -> dict:
+    """What a failed run must not change: the published index, the editions and processed tables."""
+    reports = project / "reports"
+    return {
+        "index": (reports / "index.html").read_bytes(),
+        "latest": (reports / "latest").resolve(),
+        "editions": sorted(p.name for p in (reports / "editions").iterdir()),
+        "processed": {p.name: p.read_bytes() for p in (project / "data" / "processed").glob("*.parquet")},
+    }
+
+
+def read_publisher_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+
+
+def incomplete_figures(frame: pd.DataFrame, icb: str | None = None) -> tuple[int, float]:
+    """Waiting list and % within 18 weeks for England (or one ICB), from the publisher's columns."""
+    rows = frame[(frame["RTT Part Type"] == "Part_2") & (frame["Treatment Function Code"] != "C_999")]
+    if icb:
+        rows = rows[rows["Commissioner Parent Org Code"] == icb]
+    bands = [c for c in frame.columns if c.startswith("Gt ")]
+    within = rows[bands[:18]].fillna(0).to_numpy().sum()
+    return int(rows["Total All"].fillna(0).sum()), 100 * within / rows[bands].fillna(0).to_numpy().sum()
+
+
+@pytest.fixture(scope="module")
+def synthetic_project(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    first = run_pipeline(project, "data/raw")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return project, first
+
+
+def board_html(project: Path) -> BeautifulSoup:
+    return BeautifulSoup((project / "reports" / "latest" / "rtt-waiting-times.html").read_text(), "html.parser")
+
+
+def test_publishes_index_report_data_docs_and_audit_notebooks(synthetic_project):
+    project, _ = synthetic_project
+    index = project / "reports" / "index.html"
+    links = [a["href"] for a in BeautifulSoup(index.read_text(), "html.parser").find_all("a")]
+    targets = {Path(h).name for h in links}
+    assert {"rtt-waiting-times.html", "index.html", "10_cleanse_rtt.html", "20_report_rtt.html"} <= targets
+    for href in links:
+        assert (index.parent / href).is_file(), f"broken link in index.html: {href}"
+    audit = project / "reports" / "latest" / "audit"
+    assert (audit / "10_cleanse_rtt.ipynb").is_file() and (audit / "20_report_rtt.ipynb").is_file()
+    docs = (project / "reports" / "latest" / "data-docs" / "index.html").read_text()
+    assert "rtt_full_csv.raw" in docs and "rtt_summary.processed" in docs
+
+
+def test_board_report_has_no_code_and_is_accessible(synthetic_project):
+    project, _ = synthetic_project
+    soup = board_html(project)
+    text = soup.get_text(" ")
+    assert not soup.select(".jp-InputArea, .jp-InputPrompt, pre")
+    assert "injected" not in text.lower() and "import " not in text and "rr.load" not in text
+    images = soup.find_all("img")
+    assert len(images) >= 4
+    for img in images:
+        assert img.get("alt", "").strip(), "every chart needs alt text"
+        assert img["src"].startswith("data:image/png;base64,"), "images must be embedded"
+    assert not soup.find_all("script", src=True) and not soup.find_all("link", rel="stylesheet")
+    for table in soup.find_all("table"):
+        assert table.find("caption") and table.find("caption").get_text(strip=True)
+    levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert "SYNTHETIC DATA" in text
+    assert "@media print" in str(soup.find("style"))
+
+
+def test_report_figures_match_the_input_file(synthetic_project):
+    project, _ = synthetic_project
+    frame = read_publisher_csv(SAMPLE)
+    total, pct = incomplete_figures(frame, "QE1")
+    eng_total, eng_pct = incomplete_figures(frame)
+    rows = {tr.find("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in board_html(project).find("table").find("tbody").find_all("tr")}
+    assert rows["Waiting list (incomplete pathways)"] == [f"{total:,}", f"{eng_total:,}"]
+    assert rows["% waiting within 18 weeks"] == [f"{pct:.1f}%", f"{eng_pct:.1f}%"]
+
+
+def test_trend_appears_with_several_months(synthetic_project):
+    project, _ = synthetic_project
+    soup = board_html(project)
+    trend = [t for t in soup.find_all("table") if "Monthly trend" in t.find("caption").get_text()]
+    assert trend and len(trend[0].find("tbody").find_all("tr")) == 3
+
+
+def test_second_run_with_nothing_changed_does_no_work(synthetic_project):
+    project, _ = synthetic_project
+    before = snapshot(project)
+    again = run_pipeline(project, "data/raw")
+    assert again.returncode == 0, again.stderr
+    assert "Data and pipelines are up to date" in again.stdout
+    assert snapshot(project) == before
+
+
+BAD_INPUTS = {
+    # name: (how to spoil the January file, exit code, words the message must contain)
+    "truncated": (lambda b: b[: len(b) // 2], 2, ["line", "expected 121 fields"]),
+    "empty": (lambda b: b"", 2, ["empty"]),
+    "missing_column": (lambda b: _drop_column(b, "Total All"), 2, ["expect_table_columns_to_match_ordered_list"]),
+    "renamed_column": (lambda b: b.replace(b"Treatment Function Code", b"Treatment Function", 1), 2,
+                       ["expect_table_columns_to_match_ordered_list", "Treatment Function"]),
+    "text_in_count": (lambda b: _set_cell(b, 5, "Gt 03 To 04 Weeks SUM 1", "twelve"), 2,
+                      ["line 5", "Gt 03 To 04 Weeks SUM 1", "twelve"]),
+    "bad_period": (lambda b: b.replace(b"RTT-January-2026", b"RTT-Jan-26"), 2, ["Period", "RTT-Jan-26"]),
+    "negative_count": (lambda b: _set_cell(b, 7, "Gt 00 To 01 Weeks SUM 1", "-3"), 2, ["min_count", "line 7"]),
+}
+
+
+def _rows(data: bytes) -> list[list[str]]:
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(data.decode(), newline="")))
+
+
+def _write_rows(rows) -> bytes:
+    import csv
+    import io
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+def _drop_column(data: bytes, name: str) -> bytes:
+    rows = _rows(data)
+    i = rows[0].index(name)
+    return _write_rows([r[:i] + r[i + 1:] for r in rows])
+
+
+def _set_cell(data: bytes, line: int, column: str, value: str) -> bytes:
+    rows = _rows(data)
+    rows[line - 1][rows[0].index(column)] = value
+    return _write_rows(rows)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_stops_with_clear_error_and_publishes_nothing(synthetic_project, tmp_path, case):
+    project, _ = synthetic_project
+    spoil, code, words = BAD_INPUTS[case]
+    folder = tmp_path / "inputs" / "rtt_full_csv"
+    folder.mkdir(parents=True)
+    (folder / SAMPLE.name).write_bytes(spoil(SAMPLE.read_bytes()))
+    before = snapshot(project)
+    result = run_pipeline(project, tmp_path / "inputs")
+    assert result.returncode == code, result.stdout + result.stderr
+    for word in [SAMPLE.name, *words]:
+        assert word in result.stderr, f"{word!r} missing from:\n{result.stderr}"
+    assert "Nothing was published" in result.stderr
+    assert snapshot(project) == before
+
+
+def test_missing_inputs_folder_is_its_own_exit_code(synthetic_project, tmp_path):
+    project, _ = synthetic_project
+    (tmp_path / "empty").mkdir()
+    for inputs in (tmp_path / "absent", tmp_path / "empty"):
+        result = run_pipeline(project, inputs)
+        assert result.returncode == 3, result.stderr
+        assert str(inputs) in result.stderr
+
+
+def test_real_national_january_2026(tmp_path):
+    """Pointed at the real inputs, the report shows NHS England's January 2026 figures."""
+    project = copy_project(tmp_path / "project")
+    result = run_pipeline(project, REAL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with gzip.open(NATIONAL) as f:
+        frame = read_publisher_csv(f)
+    total, pct = incomplete_figures(frame)
+    icb_total, icb_pct = incomplete_figures(frame, "QE1")
+    soup = board_html(project)
+    rows = {tr.find("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in soup.find("table").find("tbody").find_all("tr")}
+    assert rows["Waiting list (incomplete pathways)"] == [f"{icb_total:,}", f"{total:,}"]
+    assert rows["% waiting within 18 weeks"] == [f"{icb_pct:.1f}%", f"{pct:.1f}%"]
+    assert "SYNTHETIC" not in soup.get_text()
+    assert "January 2026" in soup.get_text()

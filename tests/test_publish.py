@@ -1,0 +1,111 @@
+"""Publishing is atomic, keeps earlier editions, prunes by the retention setting, escapes text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import html, publish
+
+ROOT = Path(__file__).resolve().parents[1]
+PROVENANCE = {"periods": ["2026-01"], "code_version": "test", "synthetic_inputs": True,
+              "inputs": [{"file": "x.csv", "bytes": 1, "sha256": "ab" * 32}]}
+
+
+def executed_notebook(path: Path, body_html: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("icb = 'QE1'")
+    params.metadata["tags"] = ["injected-parameters"]
+    shown = nbformat.v4.new_code_cell("rr.section(ctx)")
+    shown.outputs = [nbformat.v4.new_output("display_data", data={"text/html": body_html, "text/plain": "<HTML>"}),
+                     nbformat.v4.new_output("stream", name="stderr", text="a warning\n")]
+    nb.cells = [params, shown]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    monkeypatch.setattr(publish.quality, "build_data_docs",
+                        lambda results, site_dir, root=None: (site_dir.mkdir(), (site_dir / "index.html").write_text("docs")))
+    report = executed_notebook(tmp_path / "20_report_rtt.ipynb", "<h1>Report</h1><p>figures</p>")
+
+    def run(**kw):
+        return publish.publish(ROOT, reports=tmp_path / "reports", executed={"report": report}, report_title="T",
+                               report_subtitle="S", validation_dir=tmp_path, provenance=PROVENANCE, **kw)
+    return tmp_path / "reports", run
+
+
+def test_board_page_hides_parameters_code_and_stderr(site):
+    reports, run = site
+    edition = run()
+    page = (edition / "rtt-waiting-times.html").read_text()
+    assert "figures" in page and "SYNTHETIC DATA" in page
+    assert "icb = " not in page and "rr.section" not in page and "a warning" not in page
+
+
+def test_index_and_latest_point_at_the_new_edition_and_list_earlier_ones(site):
+    reports, run = site
+    first, second = run(), run()
+    assert (reports / "latest").resolve() == second.resolve()
+    index = (reports / "index.html").read_text()
+    assert f"editions/{second.name}/rtt-waiting-times.html" in index
+    assert f"editions/{first.name}/index.html" in index
+    assert f"../{first.name}/index.html" in (second / "index.html").read_text()
+
+
+def test_retention_prunes_oldest_but_never_the_current(site):
+    reports, run = site
+    made = [run(keep=2).name for _ in range(4)]
+    left = sorted(p.name for p in (reports / "editions").iterdir())
+    assert left == made[-2:]
+
+
+def test_failure_while_building_leaves_previous_edition_untouched(site, monkeypatch):
+    reports, run = site
+    good = run()
+    before = (reports / "index.html").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(publish, "audit_page", broken)
+    with pytest.raises(RuntimeError):
+        run()
+    assert (reports / "index.html").read_bytes() == before
+    assert (reports / "latest").resolve() == good.resolve()
+    assert sorted(p.name for p in (reports / "editions").iterdir()) == [good.name]
+
+
+def test_text_from_data_is_escaped_in_tables():
+    frame = pd.DataFrame({"Provider": ["<script>alert(1)</script>", "A & B"], "Patients": [1200, 3]})
+    out = html.table(frame, caption="Providers <b>", formats={"Patients": html.integer}, row_header="Provider")
+    assert "<script>" not in out and "&lt;script&gt;" in out and "A &amp; B" in out
+    assert "<caption>Providers &lt;b&gt;</caption>" in out
+    assert '<td class="num">1,200</td>' in out and '<th scope="row">A &amp; B</th>' in out
+
+
+def test_figure_embeds_png_with_alt_text():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    out = html.figure(fig, alt='Line "up"', caption="Caption")
+    plt.close(fig)
+    assert out.startswith('<figure><img src="data:image/png;base64,')
+    assert 'alt="Line &quot;up&quot;"' in out and "<figcaption>Caption</figcaption>" in out
+
+
+def test_atomic_write_never_leaves_partial_file(tmp_path):
+    from helpers.provenance import write_atomic
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+
+    def fails(path):
+        path.write_text("half")
+        raise OSError("interrupted")
+    with pytest.raises(OSError):
+        write_atomic(target, fails)
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
