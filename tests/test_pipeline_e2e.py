@@ -221,3 +221,19 @@ def test_real_national_january_2026(tmp_path):
     assert rows["% waiting within 18 weeks"] == [f"{icb_pct:.1f}%", f"{pct:.1f}%"]
     assert "SYNTHETIC" not in soup.get_text()
     assert "January 2026" in soup.get_text()
+
+
+@pytest.mark.parametrize("name", ["10_cleanse_rtt.ipynb", "20_report_rtt.ipynb"])
+def test_notebook_runs_top_to_bottom_as_in_jupyterlab(synthetic_project, name):
+    """JupyterLab starts kernels in the notebook's folder and injects no parameters."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    project, _ = synthetic_project
+    nb = nbformat.read(project / "notebooks" / name, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(project / "notebooks")}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type in ("display_data", "execute_result")]
+    assert len(shown) >= 3

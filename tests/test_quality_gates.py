@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import PUBLISHER_NAME, QE1, CsvBytes, plain_read
+from conftest import PUBLISHER_NAME, QE1, ROOT, CsvBytes, plain_read
 from helpers import cleanse, quality, rtt
 from helpers.errors import DataQualityError, SourceFormatError
 from helpers.sources import rtt_full_csv as src
@@ -301,3 +301,14 @@ def test_cleanse_with_corrupt_input_writes_nothing(tmp_path, good_run, qe1_csv, 
         assert PUBLISHER_NAME in str(err.value)
     assert {p.name: p.read_bytes() for p in kept.iterdir()} == before
     assert not fresh.exists() or not any(fresh.iterdir())
+
+
+def test_week_band_count_on_a_new_period_row_fails_the_gate(qe1_frame):
+    """Part_3 rows carry only Total All: a band count there would be dropped unseen by the reshape."""
+    frame = qe1_frame.copy()
+    line = int(frame.index[frame["RTT Part Type"] == "Part_3"][0])
+    frame.loc[line, "Gt 02 To 03 Weeks SUM 1"] = 4.0
+    with pytest.raises(DataQualityError) as info:
+        quality.gate(rtt.row_profile(frame), "rtt_full_csv.rows", data_name="qe1.csv", row_label="line",
+                     id_columns=["provider_code", "rtt_part"], root=ROOT)
+    assert "new_period_bands" in str(info.value) and f"line {line}:" in str(info.value)

@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     stage.add_argument("name", choices=[*NOTEBOOKS, "publish"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are set-up chatter
     if args.command == "run":
         return run_main(args.inputs, args.force)
     return stage_main(args.name)

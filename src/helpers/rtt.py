@@ -140,6 +140,7 @@ def row_profile(frame: pd.DataFrame) -> pd.DataFrame:
         "fractional_cells": (finite != np.round(finite)).sum(axis=1),
         "bands_plus_unknown": np.where(has_bands, banded + unknown, np.nan),
         "bands": np.where(frame[src.TOTAL_COLUMN].notna(), banded, np.nan),
+        "new_period_bands": np.where(has_bands, np.nan, banded),  # must be 0: Part_3 has no bands
         "total": frame[src.TOTAL_COLUMN].to_numpy(dtype="float64"),
         "total_all": frame[src.TOTAL_ALL_COLUMN].to_numpy(dtype="float64"),
     }, index=frame.index)
