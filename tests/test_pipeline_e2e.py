@@ -140,6 +140,23 @@ def test_second_run_with_nothing_changed_does_no_work(synthetic_project):
     assert snapshot(project) == before
 
 
+def test_changing_a_report_parameter_reruns_only_the_report_stages(synthetic_project):
+    project, _ = synthetic_project
+    params = project / "params.yaml"
+    original = params.read_text()
+    processed = snapshot(project)["processed"]
+    try:
+        params.write_text(original.replace("max_providers: 15", "max_providers: 4"))
+        result = run_pipeline(project, "data/raw")
+        assert result.returncode == 0, result.stderr
+        assert "Stage 'cleanse_rtt' didn't change, skipping" in result.stdout
+        assert "Running stage 'report_rtt'" in result.stdout and "Running stage 'publish'" in result.stdout
+        assert snapshot(project)["processed"] == processed
+    finally:
+        params.write_text(original)
+        assert run_pipeline(project, "data/raw").returncode == 0
+
+
 BAD_INPUTS = {
     # name: (how to spoil the January file, exit code, words the message must contain)
     "truncated": (lambda b: b[: len(b) // 2], 2, ["line", "expected 121 fields"]),

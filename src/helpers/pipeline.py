@@ -70,7 +70,7 @@ def execute_notebook(stage: str, root: Path) -> Path:
     try:
         papermill.execute_notebook(
             str(source), str(partial), parameters=notebook_parameters(stage, root), cwd=str(root),
-            kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False, report_mode=False)
+            kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False)
     except PapermillExecutionError as exc:
         failed = root / FAILED / source.name
         failed.parent.mkdir(parents=True, exist_ok=True)

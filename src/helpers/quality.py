@@ -59,8 +59,7 @@ class Failure:
     observed: object = None
 
     def describe(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items()
-                         if k not in {"batch_id", "column_list"} or k == "column_list" and len(str(v)) < 120)
+        args = ", ".join(f"{k}={_short(v, 120)}" for k, v in self.kwargs.items())
         head = f"{self.expectation}({args})"
         if self.unexpected is not None:
             head += f": {self.unexpected:,} of {self.checked:,} rows unexpected"

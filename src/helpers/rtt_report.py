@@ -161,6 +161,11 @@ def provider_table(ctx: ReportContext) -> pd.DataFrame:
               "over_52_weeks", "median_weeks", "ranked"]].reset_index(drop=True))
 
 
+def chart_providers(table: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The ranked providers where most of the ICB's patients wait: the ones a board asks about."""
+    return table[table["ranked"]].nlargest(limit, "known_clock_start")
+
+
 def specialty_table(ctx: ReportContext) -> pd.DataFrame:
     """Incomplete pathways over the long-wait threshold, by treatment function, for the ICB."""
     weeks = int(ctx.settings.get("long_wait_weeks", 52))
@@ -248,33 +253,40 @@ def distribution_section(ctx: ReportContext) -> HTML:
 def provider_section(ctx: ReportContext) -> HTML:
     table = provider_table(ctx)
     limit = int(ctx.settings.get("max_providers", 15))
-    ranked = table[table["ranked"]].head(limit)
+    minimum = int(ctx.settings.get("min_provider_pathways", 0))
+    ranked, small = table[table["ranked"]], table[~table["ranked"]]
+    largest = chart_providers(table, limit)
     eng = _row(ctx, "england", "ENG").get("pct_within_18_weeks")
     parts = ["<h2>Providers</h2>",
              f"<p>Providers treating {html.esc(ctx.icb_name)} patients, ranked by the share of the ICB's "
-             f"patients waiting 18 weeks or less. Providers with fewer than "
-             f"{int(ctx.settings.get('min_provider_pathways', 0))} of the ICB's patients are listed but not ranked. "
-             f"Bars below the {ctx.standard:g}% standard are yellow.</p>"]
-    if len(ranked):
-        fig = plots.ranked_bars(ranked.assign(label=ranked["provider_name"]), label="label",
+             f"patients waiting 18 weeks or less. The chart shows the {len(largest)} providers with the most of "
+             f"the ICB's patients; bars below the {ctx.standard:g}% standard are yellow.</p>"]
+    if len(largest):
+        fig = plots.ranked_bars(largest.assign(label=largest["provider_name"]), label="label",
                                 value="pct_within_18_weeks", xlabel="% of the ICB's patients waiting within 18 weeks",
                                 reference=eng, reference_label=f"England {eng:.1f}%",
                                 target=ctx.standard, target_label=f"Standard {ctx.standard:g}%",
                                 highlight_below=ctx.standard)
-        best, worst = ranked.iloc[0], ranked.iloc[-1]
-        alt = (f"Bar chart of {len(ranked)} providers by % within 18 weeks, from {best['provider_name']} "
-               f"at {best['pct_within_18_weeks']:.1f}% to {worst['provider_name']} at "
+        order = largest.sort_values("pct_within_18_weeks", ascending=False)
+        best, worst = order.iloc[0], order.iloc[-1]
+        alt = (f"Bar chart of the {len(largest)} largest providers by % within 18 weeks, from "
+               f"{best['provider_name']} at {best['pct_within_18_weeks']:.1f}% to {worst['provider_name']} at "
                f"{worst['pct_within_18_weeks']:.1f}%, with England at {eng:.1f}% and the {ctx.standard:g}% standard.")
-        parts.append(html.figure(fig, alt=alt, caption=f"Providers ranked by % within 18 weeks, {ctx.month} "
-                                 f"(at most {limit} shown)."))
+        parts.append(html.figure(fig, alt=alt, caption=f"% within 18 weeks at the {len(largest)} providers with "
+                                 f"the most {ctx.icb_name} patients waiting, {ctx.month}."))
         plots.plt.close(fig)
-    shown = table.assign(ranked=table["ranked"].map({True: "Yes", False: "No: too few patients"}))
+    shown = ranked.drop(columns="ranked")
     shown.columns = ["Code", "Provider", "Patients waiting", "% within 18 weeks", "Over 52 weeks",
-                     "Median wait (weeks)", "Ranked"]
-    parts.append(html.table(shown, caption=f"Providers of {ctx.icb_name} patients, incomplete pathways, {ctx.month}",
+                     "Median wait (weeks)"]
+    parts.append(html.table(shown, caption=f"Providers of {ctx.icb_name} patients with at least {minimum} "
+                            f"waiting, by % within 18 weeks, incomplete pathways, {ctx.month}",
                             formats={"Patients waiting": html.integer, "% within 18 weeks": html.percent,
                                      "Over 52 weeks": html.integer, "Median wait (weeks)": html.one_dp},
                             row_header="Provider"))
+    if len(small):
+        parts.append(f"<p>A further {len(small)} providers each had fewer than {minimum} of the ICB's patients "
+                     f"waiting ({html.integer(small['known_clock_start'].sum())} patients in all, "
+                     f"{html.integer(small['over_52_weeks'].sum())} of them over 52 weeks); they are not ranked.</p>")
     return HTML("".join(parts))
 
 

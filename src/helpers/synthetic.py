@@ -31,36 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-OPEN_BAND = 104  # "Gt 104 Weeks" has no upper limit
+from .rtt import PARTS
+from .sources import rtt_full_csv as src
+
+# The layout is the reader's: one definition of the publisher's format for both directions.
+OPEN_BAND = src.OPEN_BAND_WEEKS
 N_BANDS = OPEN_BAND + 1
-
-HEADER = (
-    [
-        "Period",
-        "Provider Parent Org Code",
-        "Provider Parent Name",
-        "Provider Org Code",
-        "Provider Org Name",
-        "Commissioner Parent Org Code",
-        "Commissioner Parent Name",
-        "Commissioner Org Code",
-        "Commissioner Org Name",
-        "RTT Part Type",
-        "RTT Part Description",
-        "Treatment Function Code",
-        "Treatment Function Name",
-    ]
-    + [f"Gt {w:02d} To {w + 1:02d} Weeks SUM 1" for w in range(OPEN_BAND)]
-    + [f"Gt {OPEN_BAND} Weeks SUM 1", "Total", "Patients with unknown clock start date", "Total All"]
-)
-
-PARTS = {
-    "Part_1A": "Completed Pathways For Admitted Patients",
-    "Part_1B": "Completed Pathways For Non-Admitted Patients",
-    "Part_2": "Incomplete Pathways",
-    "Part_2A": "Incomplete Pathways with DTA",
-    "Part_3": "New RTT Periods - All Patients",
-}
+HEADER = src.COLUMNS
 ROLLUP = ("C_999", "Total")
 
 ICBS = {
