@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from conftest import CsvBytes
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
 SAMPLE = ROOT / "data" / "raw" / "rtt_full_csv" / "SYNTHETIC_20260131-RTT-January-2026-full-extract.csv"
@@ -171,30 +173,16 @@ BAD_INPUTS = {
 }
 
 
-def _rows(data: bytes) -> list[list[str]]:
-    import csv
-    import io
-    return list(csv.reader(io.StringIO(data.decode(), newline="")))
-
-
-def _write_rows(rows) -> bytes:
-    import csv
-    import io
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode()
-
-
 def _drop_column(data: bytes, name: str) -> bytes:
-    rows = _rows(data)
-    i = rows[0].index(name)
-    return _write_rows([r[:i] + r[i + 1:] for r in rows])
+    csv = CsvBytes(data)
+    csv.drop_column(name)
+    return csv.to_bytes()
 
 
 def _set_cell(data: bytes, line: int, column: str, value: str) -> bytes:
-    rows = _rows(data)
-    rows[line - 1][rows[0].index(column)] = value
-    return _write_rows(rows)
+    csv = CsvBytes(data)
+    csv.set_cell(line, column, value)
+    return csv.to_bytes()
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))

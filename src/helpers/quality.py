@@ -99,13 +99,19 @@ def _short(value, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-@lru_cache(maxsize=1)
-def _context():
+def _new_context():
+    """An in-memory GX context: suites come from expectations/, results are written as JSON."""
     config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    return gx.get_context(project_config=config)
+    with contextlib.redirect_stdout(io.StringIO()):  # GX prints set-up chatter
+        return gx.get_context(project_config=config)
+
+
+@lru_cache(maxsize=1)
+def _context():
+    return _new_context()
 
 
 def suite_path(name: str, root: Path | None = None) -> Path:
@@ -224,12 +230,7 @@ def results_table(results: list[dict]) -> pd.DataFrame:
 
 def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None) -> Path:
     """Render GX Data Docs for every stored result into ``site_dir``; returns its index.html."""
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        progress_bars=ProgressBarsConfig(globally=False),
-    )
-    with contextlib.redirect_stdout(io.StringIO()):  # GX prints set-up chatter
-        context = gx.get_context(project_config=config)
+    context = _new_context()  # a fresh one: only this site, only the stored results
     context.add_data_docs_site("site", {
         "class_name": "SiteBuilder",
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},

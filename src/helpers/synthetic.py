@@ -38,7 +38,7 @@ from .sources import rtt_full_csv as src
 OPEN_BAND = src.OPEN_BAND_WEEKS
 N_BANDS = OPEN_BAND + 1
 HEADER = src.COLUMNS
-ROLLUP = ("C_999", "Total")
+ROLLUP = (src.ROLLUP_CODE, "Total")
 
 ICBS = {
     "QE1": "NHS LANCASHIRE AND SOUTH CUMBRIA INTEGRATED CARE BOARD",
