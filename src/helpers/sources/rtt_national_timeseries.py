@@ -9,7 +9,8 @@ One ``.xlsx`` sheet, ``Full Time Series``: a metadata block, two header rows (a 
 * ``-`` means not collected (e.g. before Aug-2007), ``52+`` a percentile beyond the last band;
   neither is a number: both become missing values and are listed with their reason;
 * ``% > 52 weeks`` is a formula from 2019: the cached value is read (``data_only``);
-* percentages are fractions (0-1) and ``Total waiting (mil)`` is in millions, as published;
+* percentages are fractions (0-1); ``Total waiting (mil)`` holds the number of pathways (the cell
+  format shows it in millions), read as stored;
 * months after the last published one are present but empty, and are dropped; notes follow.
 """
 
