@@ -28,7 +28,7 @@ from . import timeseries as ts
 
 SOURCE_FOLDER = "ae_national_timeseries"
 SHEETS = ("Activity", "Performance")
-FILE_PATTERN = re.compile(r"^(SYNTHETIC-)?Monthly-AE-Time-Series-[A-Za-z]+-\d{4}\.xlsx?$")
+FILE_PATTERN = re.compile(r"^(SYNTHETIC_)?Monthly-AE-Time-Series-[A-Za-z]+-\d{4}\.xlsx?$")
 PERCENT_4H = "Percentage in 4 hours or less (all)"
 TOTAL_ATTENDANCES = "Total Attendances"
 

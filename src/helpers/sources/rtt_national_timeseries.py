@@ -26,7 +26,7 @@ from . import timeseries as ts
 
 SOURCE_FOLDER = "rtt_national_timeseries"
 SHEET = "Full Time Series"
-FILE_PATTERN = re.compile(r"^(SYNTHETIC-)?RTT-Overview-Timeseries.*\.xlsx$")
+FILE_PATTERN = re.compile(r"^(SYNTHETIC_)?RTT-Overview-Timeseries.*\.xlsx$")
 INCOMPLETE = "Incomplete RTT pathways"
 PCT_18 = f"{INCOMPLETE}: % within 18 weeks"
 WAITING_MIL = f"{INCOMPLETE}: Total waiting (mil)"
