@@ -371,3 +371,21 @@ def methods_section(ctx: ReportContext) -> HTML:
         f"report built {html.esc(dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())}.</p>")
     return HTML(text + html.table(files, caption="Input files", formats={"Bytes": html.integer})
                 + html.table(settings, caption="Report settings", row_header="Setting"))
+
+
+# ---- the integrated board paper's section ----------------------------------------------------------
+
+def _demote(fragment: HTML | str) -> str:
+    """A report section's h2 headings as h3, so it nests under the board paper's own h2."""
+    text = fragment.data if isinstance(fragment, HTML) else str(fragment)
+    return text.replace("<h2", "<h3").replace("</h2>", "</h3>")
+
+
+def board_section(root: Path, params: dict) -> str:
+    """Waiting times for the board paper: the headline, providers and trend of the RTT report."""
+    settings = dict(params.get("rtt_report", {}))
+    ctx = load(icb=settings.pop("icb", None), period=settings.pop("period", None), root=root, **settings)
+    head = (f"<h2>Referral to treatment waiting times: {html.esc(ctx.icb_name)}</h2>"
+            f"<p>From NHS England's monthly RTT extract, {ctx.month}; the full waiting-times report is "
+            "published alongside this paper.</p>")
+    return head + "".join(_demote(s(ctx)) for s in (headline_section, provider_section, trend_section))

@@ -28,6 +28,10 @@ STAGES: list[Stage] = [
     Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
     Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
           document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+    # --- integrated performance report (board paper); keep it last: it embeds the other stages' sections
+    Stage("board_paper", "notebooks/90_board_paper.ipynb", params="board",
+          sources=("ae_national_timeseries", "rtt_national_timeseries"),
+          document=("Integrated performance report", "board-paper.html")),
 ]
 
 PUBLISH = "publish"  # the last stage: builds the edition from every stage's documents
