@@ -127,3 +127,33 @@ def test_the_accessibility_check_does_find_problems(tmp_path, axe):
         errors = browser.console_errors(session)
     assert {v["id"] for v in violations if v["impact"] == "critical"} >= {"image-alt"}
     assert errors and "boom" in errors[0]
+
+
+def test_real_national_series_publish_a_paper(tmp_path):
+    """The main command on the real A&E and RTT workbooks (with the RTT extract samples)."""
+    from conftest import REAL, copy_project, run_pipeline
+
+    real = tmp_path / "inputs"
+    for folder in ("ae_national_timeseries", "rtt_national_timeseries"):
+        (real / folder).mkdir(parents=True)
+        for f in (REAL / folder).glob("*.xls*"):
+            (real / folder / f.name).write_bytes(f.read_bytes())
+    project = copy_project(tmp_path / "project")
+    done = run_pipeline(project, real, "data/raw")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # Expected from the publisher's file, read with pandas: March 2024, all types, within 4 hours.
+    perf = pd.read_excel(REAL / "ae_national_timeseries" / "Monthly-AE-Time-Series-March-2024.xls",
+                         sheet_name="Performance", header=13, engine="xlrd").dropna(subset=["Period"])
+    march = perf[perf["Period"] == "2024-03-01"]["Percentage in 4 hours or less (all)"].iloc[0]
+    soup = BeautifulSoup((project / "reports/latest/board-paper.html").read_text(encoding="utf-8"), "html.parser")
+    table = next(t for t in soup.find_all("table") if t.caption.get_text().startswith("Measures at a glance"))
+    row = {tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+           for tr in table.tbody.find_all("tr")}
+    assert row["AE-01"][1] == f"{100 * march:.1f}%" == "74.2%"
+    assert row["AE-01"][6] == "Mar 2024" and row["RTT-01"][6] == "Jun 2022"
+    assert "trial limits" in row["AE-01"][8]  # ten months since the June 2023 rebase
+    assert "Consistently failing the target" in row["AE-01"][4]
+    provenance = json.loads((project / "data/processed/board_provenance.json").read_text())
+    assert not provenance["synthetic_inputs"]
+    assert {i["file"].rsplit("/", 1)[-1] for i in provenance["inputs"]} == {
+        "Monthly-AE-Time-Series-March-2024.xls", "RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx"}

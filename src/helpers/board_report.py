@@ -363,7 +363,7 @@ def chart_alt(result: board.Result) -> str:
     counts = p["point_class"].value_counts()
     classes = ", ".join(f"{n} {c}" for c, n in counts.items())
     parts = [f"SPC (XmR) chart of {m.name}, {len(p)} months from {p['period'].iloc[0]:%B %Y} to {last['period']:%B %Y}.",
-             f"Latest value {value_text(last['value'], m.unit)}; mean of the latest limits "
+             f"Latest value {value_text(last['value'], m.unit)}; latest mean "
              f"{value_text(last['mean'], m.unit)}, process limits {value_text(last['lower'], m.unit)} to "
              f"{value_text(last['upper'], m.unit)}{' (trial limits)' if last['trial'] else ''}.",
              f"Points: {classes}."]
