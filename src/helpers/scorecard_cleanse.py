@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance, quality, scorecard, suppression
-from .config import project_root, resolve
+from .config import project_root, source_dir
 from .sources import child_immunisations, fingertips_practice, gp_payments, gp_practice_reference, qof_2020_21
 
 log = logging.getLogger(__name__)
@@ -46,14 +46,6 @@ class Result:
         return pd.DataFrame([{"suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
                               "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed"}
                              for o in self.outcomes])
-
-
-def source_dir(inputs: Path | dict, source: str) -> Path:
-    """The folder of one source: ``inputs`` is a folder of source subfolders or {source: folder}."""
-    if isinstance(inputs, dict):
-        folder = inputs.get(source)
-        return resolve(folder) / source if folder and Path(folder).name != source else resolve(folder or "")
-    return Path(inputs) / source
 
 
 def read_sources(inputs, *, gate_dir: Path | None, root: Path, result: Result) -> dict[str, pd.DataFrame]:
@@ -157,8 +149,7 @@ def cleanse(inputs, processed_dir: Path, results_dir: Path, root: Path, *, param
 
 
 def run(inputs=None, *, params: dict | None = None, root: Path | None = None) -> Result:
-    """The stage as the notebook calls it: ``inputs`` None -> data/raw."""
+    """The stage as the notebook calls it: ``inputs`` {source: folder}, None -> data/raw/<source>."""
     root = root or project_root()
-    inputs = resolve(inputs or "data/raw", root) if not isinstance(inputs, dict) else inputs
     return cleanse(inputs, root / "data" / "processed", root / "build" / "validation" / DOMAIN, root,
                    params=params or {}, catalogue_path=root / scorecard.CATALOGUE_FILE)

@@ -14,6 +14,7 @@ tree for the year.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,10 +32,10 @@ GEOGRAPHY_COLUMNS = ["REGION_ODS_CODE", "REGION_NAME", "STP_ODS_CODE", "STP_NAME
 
 def _year(path: Path) -> str:
     """'PREVALENCE_2021_v2.csv' -> '2020/21' (the file names the financial year by its two ends)."""
-    digits = "".join(ch for ch in path.stem.split("_")[1 if path.name.upper().startswith("PREV") else 0] if ch.isdigit())
-    if len(digits) != 4:
+    match = re.search(r"(?i)PREVALENCE_(\d{2})(\d{2})", path.name)
+    if not match:
         raise SourceFormatError(path, "cannot tell the QOF year from the file name (expected e.g. PREVALENCE_2021)")
-    return f"20{digits[:2]}/{digits[2:]}"
+    return f"20{match.group(1)}/{match.group(2)}"
 
 
 def prevalence_files(folder: Path) -> list[Path]:
