@@ -133,7 +133,7 @@ def indicator_rows(ind: Indicator, tables: dict[str, pd.DataFrame]) -> pd.DataFr
                             "published_value": rows[measure]})
     elif ind.source == "gp_practice_reference":
         out = pd.DataFrame({"practice_code": rows["practice_code"],
-                            "period": rows["extract_date"].dt.strftime("%b %Y"),
+                            "period": rows["extract_date"].dt.strftime("%Y-%m"),
                             "numerator": np.nan, "denominator": np.nan, "published_value": rows["list_size"]})
     else:
         raise SourceFormatError(ind.source, f"indicator {ind.id}: no reader for source {ind.source!r}")

@@ -136,7 +136,8 @@ def cleanse(inputs, processed_dir: Path, results_dir: Path, root: Path, *, param
     synthetic = any(f["synthetic"] for f in result.files)
     record = provenance.record(root, [Path(f["path"]) for f in result.files if Path(f["path"]).is_file()],
                                params, synthetic=synthetic)
-    record["periods"] = sorted(result.indicators["period"].unique().tolist())
+    # reporting periods of the indicators (financial years etc.); "periods" is kept for data months
+    record["indicator_periods"] = sorted(result.indicators["period"].unique().tolist())
     result.written = [
         provenance.write_parquet(processed_dir / INDICATORS_FILE, result.indicators),
         provenance.write_parquet(processed_dir / SCORES_FILE, result.scores),
