@@ -164,6 +164,8 @@ def funnel_figure(rows: pd.DataFrame, *, title: str, multiplier: float, kind: st
         own = data[data["practice_code"] == highlight]
         ax.scatter(own["denominator"], own["value"], s=140, facecolors="none", edgecolors="black", linewidths=2,
                    zorder=4, label="This practice")
+    if kind == "rate":  # limits at tiny populations would squash the practices into a line
+        ax.set_ylim(0, max(data["value"].max(), limits["baseline"].iloc[0]) * 1.4)
     ax.set_xlabel("Denominator (patients)")
     ax.set_ylabel(unit or "Value")
     ax.set_title(title)
@@ -336,7 +338,8 @@ def pack_heading(data: dict, practice_code: str) -> str:
     name = row["practice_name"] if row is not None else practice_code
     where = "" if row is None else f"PCN {row.get('pcn_code') or '-'}, ICB {row.get('icb_code') or '-'}"
     banner = html.synthetic_banner() if data["provenance"].get("synthetic_inputs") else ""
-    return f"{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
+    # the house style travels with the pack (nbconvert's template does not know it)
+    return f"<style>{html.CSS}</style>{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
 
 
 _FUNNELS: dict = {}
@@ -373,6 +376,8 @@ def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
         ax.scatter(rows["denominator"], rows["value"], c=[BAND_COLOUR.get(b, html.NHS_MID_GREY) for b in rows["band"]],
                    edgecolors=html.NHS_DARK_GREY, s=18, zorder=3)
         ax.set_title(ind.name, fontsize=10)
+        if ind.type == "rate":  # limits at tiny populations would squash the practices into a line
+            ax.set_ylim(0, max(rows["value"].max(), limits["baseline"].iloc[0]) * 1.4)
         ax.set_xlabel("Denominator", fontsize=8)
         ax.set_ylabel(ind.unit, fontsize=8)
         ax.tick_params(labelsize=7)
