@@ -24,7 +24,7 @@ from . import html
 
 log = logging.getLogger(__name__)
 
-PACK_NOTEBOOK = "notebooks/42_pack_practice.ipynb"
+PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"
 PACKS_DIR = "build/packs"
 
 
