@@ -87,9 +87,15 @@ def _scope(data: dict, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, set[st
     return indicators[indicators["practice_code"].isin(codes)], scores, codes
 
 
+AMBER_STYLE = "background:#fff4d6;color:#4d3800;border:1px solid #FFB81C"  # Acceptable: amber, beside green and red
+
+
 def band_label(value) -> str:
+    """A band as a word in a coloured label: green Good, amber Acceptable, red Unacceptable."""
     if pd.isna(value):
         return ""
+    if value == scorecard.ACCEPTABLE:
+        return f'<span class="status acceptable" style="{AMBER_STYLE}">{html.esc(value)}</span>'
     return html.status(str(value), BAND_KIND.get(value, "neutral"))
 
 
