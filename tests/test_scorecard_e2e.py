@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -89,7 +90,9 @@ def test_real_files_publish_packs_for_west_sussex(tmp_path):
                     & ~((chosen["Item"] == "DTaPIPV") & (chosen["Age"] != "5 years"))]
     repeats = chosen.duplicated(["Year", "ODS_Code", "Age", "Item"]).sum()
     assert len(dupes[dupes["source"] == "child_immunisations"]) == repeats > 0
-    assert "SYNTHETIC" not in (edition / "gp-practice-scorecard.html").read_text(encoding="utf-8")
+    record = json.loads((project / "data/processed/scorecard_provenance.json").read_text(encoding="utf-8"))
+    assert record["synthetic_inputs"] is False  # (the edition's banner stays: the RTT samples are synthetic)
+    assert {Path(i["file"]).parent.name for i in record["inputs"]} == set(SOURCES)
 
 
 @pytest.mark.e2e
