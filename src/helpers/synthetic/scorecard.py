@@ -1,7 +1,8 @@
 """Seeded synthetic samples of the scorecard's sources, in the publishers' exact formats.
 
 Twenty-four practices in two ICBs (one CCG of each), three PCNs, figures drawn around plausible
-levels. Each file keeps its publisher's traps: Fingertips CRLF with a newline inside a quoted
+levels, with a few rows the cleanse stage must quarantine (a repeat, more vaccinated than
+eligible, an unknown practice) or suppress (a small count). Each file keeps its publisher's traps: Fingertips CRLF with a newline inside a quoted
 name and a suppressed value; headerless, fully quoted epraccur; payments with a byte-order mark,
 CRLF, no final newline and a different column set per year; immunisations with left-padded
 ``Yet_to_receive`` and a percentage-only row.
@@ -131,6 +132,9 @@ def _immunisations(out: Path, rng) -> list[Path]:
                 rows.append([year, code, age, item, term, num, den, share, bench, name, "RH10 1AA",
                              -0.6, 50.9, pcn, pcn_name, f"{den - num:>3}"])
     rows[5][5:7] = ["", ""]  # a row published as a percentage only
+    rows[9][5:9] = [rows[9][6] + 2, rows[9][6], 1.0, "High (95%+)"]  # more vaccinated than eligible: quarantined
+    rows[10][5:9] = [5, 6, 5 / 6, "Low (<90%)"]  # a small count: suppressed before publication
+    rows.append(list(rows[7]))  # the publisher's file repeats some rows: the repeat is quarantined
     csv_rows = [header, *rows]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
@@ -161,6 +165,8 @@ def _payments(out: Path, rng, sizes) -> list[Path]:
                          "HEALTH CENTRE, HIGH STREET  TOWN ", "RH10 1AA", "01/04/1974", "", "GMS", "No", "Standard",
                          "Urban", "", f"{reg:.2f}", f"{weighted:.2f}", f"{total / reg:.2f}", f"{total / weighted:.2f}",
                          f"{total * 0.6:.2f}", f"{total * 0.1:.2f}", "0", f"{total:.2f}", "0"])
+        if year == "22-23":  # a practice code ODS does not know: quarantined
+            rows.append([*rows[-1][:6], "H82999", "UNKNOWN SURGERY", *rows[-1][8:]])
         paths.append(_write(out / f"SYNTHETIC_nhs_payments_to_general_practice_{year}.csv",
                             _csv(rows, crlf=True, final_newline=False, bom=True)))
     return paths
