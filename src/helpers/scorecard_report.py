@@ -47,6 +47,7 @@ def load(root: Path) -> dict[str, pd.DataFrame]:
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = _load(processed)
+        _CACHE[key]["version"] = key  # what the per-scope caches below are keyed on
     return _CACHE[key]
 
 
@@ -72,7 +73,7 @@ _SCOPES: dict = {}
 def scope(data: dict, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
     """(indicators, scores, practice codes) of the organisation the report covers (kept while the
     tables and parameters are unchanged, so a run of packs filters and suppresses once)."""
-    key = (id(data), repr(params.get("organisation")), repr(params.get("suppression")))
+    key = (data.get("version", id(data)), repr(params.get("organisation")), repr(params.get("suppression")))
     if key not in _SCOPES:
         _SCOPES.clear()
         _SCOPES[key] = _scope(data, params)
@@ -354,9 +355,11 @@ _FUNNELS: dict = {}
 def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
     """One figure of funnel plots (one panel per indicator) for the peer group, drawn once and
     kept: each pack only adds its own practice's markers, saves, and takes them off again."""
-    key = (id(indicators), len(indicators))
-    if key in _FUNNELS:
-        return _FUNNELS[key]
+    key = (id(indicators), len(indicators), tuple(i.id for i in catalogue))
+    if key in _FUNNELS and _FUNNELS[key][2] is indicators:
+        return _FUNNELS[key][:2]
+    for old in _FUNNELS.values():
+        plt.close(old[0])
     _FUNNELS.clear()
     chosen = []
     for ind in catalogue:
@@ -393,7 +396,7 @@ def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
     if panels:
         panels[0][0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
-    _FUNNELS[key] = (fig, panels)
+    _FUNNELS[key] = (fig, panels, indicators)  # the frame itself kept: its id cannot be reused meanwhile
     return fig, panels
 
 
