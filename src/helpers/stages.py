@@ -28,6 +28,14 @@ STAGES: list[Stage] = [
     Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
     Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
           document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+    # --- GP practice balanced scorecard
+    Stage("cleanse_scorecard", "notebooks/30_cleanse_scorecard.ipynb", params="scorecard",
+          sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
+                   "gp_practice_reference")),
+    Stage("report_scorecard", "notebooks/40_report_scorecard.ipynb", params="scorecard_report",
+          document=("GP practice balanced scorecard", "gp-practice-scorecard.html")),
+    Stage("packs_scorecard", "notebooks/41_packs_scorecard.ipynb", params="scorecard_report",
+          publishes="build/packs"),
     # --- integrated performance report (board paper); keep it last: it embeds the other stages' sections
     Stage("board_paper", "notebooks/90_board_paper.ipynb", params="board",
           sources=("ae_national_timeseries", "rtt_national_timeseries"),

@@ -1,0 +1,127 @@
+"""Benchmark: the GP practice scorecard on the real files.
+
+Measures, in a scratch copy of the project:
+  * the scorecard for all of England (every practice in the sources): read, GX gates, tidy
+    table, limits, comparisons, bands, scores, in a fresh process, with its peak memory (RSS);
+  * practice packs for every default practice (params.yaml scorecard_report.organisation) the
+    project's way: one kernel, Papermill parameters, nbclient, one nbconvert exporter;
+  * in the same run, the naive loop as the baseline: per practice, the ``papermill`` command
+    (new process, new kernel, imports) then ``jupyter nbconvert --to html --no-input``.
+Prints the ratio. Targets (issue): packs at least 10x faster than the naive loop; all England
+under 60 s. The naive loop costs several seconds a pack, so by default it runs on the first
+``--naive`` practices and its per-pack time is compared (``--naive all`` runs every one).
+
+    .venv/bin/python bench/bench_scorecard.py [--inputs ../shared/data/real] [--naive 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ["fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments", "gp_practice_reference"]
+
+SCORECARD = """
+import json, resource, sys, time
+from pathlib import Path
+started = time.perf_counter()
+from helpers import config, scorecard_cleanse
+root = Path.cwd()
+inputs = {s: str(Path(sys.argv[1]) / s) for s in json.loads(sys.argv[2])}
+params = config.load_params(root)["scorecard"]
+result = scorecard_cleanse.run(inputs, params=params, root=root)
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "practices": int(result.scores["practice_code"].nunique()), "rows": len(result.indicators),
+                  "quarantined": len(result.quarantine)}))
+"""
+
+PACKS = """
+import json, sys, time
+from pathlib import Path
+started = time.perf_counter()
+from helpers import config, packs
+root = Path.cwd()
+params = config.load_params(root)["scorecard_report"]
+entries = packs.build_all(root, params, out_dir=root / "build" / "bench_packs")
+print(json.dumps({"seconds": time.perf_counter() - started, "packs": len(entries),
+                  "codes": [e["practice_code"] for e in entries]}))
+"""
+
+
+def copy_project(dest: Path) -> Path:
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+def run_json(code: str, cwd: Path, *args: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def naive_loop(project: Path, codes: list[str], params: dict) -> float:
+    """Papermill CLI then nbconvert CLI per practice, as an analyst's shell loop would."""
+    bindir = Path(sys.executable).parent
+    out = project / "build" / "naive_packs"
+    out.mkdir(parents=True, exist_ok=True)
+    organisation = json.dumps(params["organisation"])
+    suppression = json.dumps(params["suppression"])
+    started = time.perf_counter()
+    for code in codes:
+        executed = out / f"{code}.ipynb"
+        for command in (
+            [str(bindir / "papermill"), "notebooks/templates/practice_pack.ipynb", str(executed),
+             "-p", "practice_code", code, "-y", f"organisation: {organisation}\nsuppression: {suppression}",
+             "--cwd", str(project), "--no-progress-bar"],
+            [str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+        ):
+            result = subprocess.run(command, cwd=project, capture_output=True, text=True)
+            if result.returncode:
+                sys.exit(f"naive loop failed: {' '.join(command)}\n{result.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inputs", default=str(ROOT.parent / "shared" / "data" / "real"))
+    parser.add_argument("--naive", default="10", help="practices for the naive loop, or 'all'")
+    args = parser.parse_args()
+    inputs = Path(args.inputs).resolve()
+    with tempfile.TemporaryDirectory(prefix="bench_scorecard_") as scratch:
+        project = copy_project(Path(scratch))
+        england = run_json(SCORECARD, project, str(inputs), json.dumps(SOURCES))
+        print(f"Scorecard, all of England: {england['practices']:,} practices, {england['rows']:,} indicator rows, "
+              f"{england['quarantined']:,} quarantined; {england['seconds']:.1f} s (target < 60 s), "
+              f"peak memory {england['peak_kb'] / 1024:.0f} MB")
+        fast = run_json(PACKS, project)
+        per_fast = fast["seconds"] / max(fast["packs"], 1)
+        print(f"Packs, one reused kernel: {fast['packs']} packs in {fast['seconds']:.1f} s "
+              f"({per_fast:.2f} s a pack, kernel start and imports included)")
+        import yaml
+
+        params = yaml.safe_load((project / "params.yaml").read_text())["scorecard_report"]
+        codes = fast["codes"] if args.naive == "all" else fast["codes"][: int(args.naive)]
+        naive = naive_loop(project, codes, params)
+        per_naive = naive / len(codes)
+        print(f"Packs, naive loop (papermill CLI + jupyter nbconvert per practice): {len(codes)} packs in "
+              f"{naive:.1f} s ({per_naive:.2f} s a pack)")
+        print(f"Speed-up per pack: {per_naive / per_fast:.1f}x (target >= 10x); all {fast['packs']} packs the naive "
+              f"way would take about {per_naive * fast['packs']:.0f} s against {fast['seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

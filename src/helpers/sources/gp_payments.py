@@ -1,0 +1,68 @@
+"""Reader for "NHS Payments to General Practice, England" (one CSV per financial year).
+
+Column sets differ by year (schemes come and go), so columns are taken by name, never by
+position. Traps handled here:
+
+* UTF-8 with a byte-order mark, CRLF, no final newline: read with ``utf-8-sig``;
+* trailing spaces and odd capitals in names (``'Appraisal Costs '``): names are stripped and
+  matched without regard to case;
+* numbers may carry thousands separators; missing dates are ``-`` or blank;
+* practices with 0 registered patients have 0 (not blank) payments per patient: set to blank
+  here, since no per-patient figure exists.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SourceFormatError
+from ._common import discover, is_synthetic, read_text_csv, to_number
+
+SOURCE_FOLDER = "gp_payments"
+FILE_PATTERN = r"(?i)^(SYNTHETIC_)?nhs_payments_to_general_practice_(\d{2})-(\d{2})\.csv$"
+
+# wanted name -> the publisher's column names over the years (compared case-insensitively)
+COLUMNS = {
+    "practice_code": ["Practice Code"],
+    "practice_name": ["Practice Name"],
+    "registered_patients": ["Number of Registered Patients (Last Known Figure)"],
+    "weighted_patients": ["Number of Weighted Patients (Last Known Figure)"],
+    "total_payments": ["Total NHS Payments to General Practice"],
+    "payments_per_weighted_patient": ["Average payments per weighted patient"],
+}
+NUMBERS = ["registered_patients", "weighted_patients", "total_payments", "payments_per_weighted_patient"]
+
+
+def files(folder: Path) -> list[Path]:
+    return discover(folder, FILE_PATTERN)
+
+
+def period(path: Path) -> str:
+    """'..._22-23.csv' -> '2022/23'."""
+    match = re.search(FILE_PATTERN, path.name)
+    if not match:
+        raise SourceFormatError(path, "cannot tell the financial year from the file name (expected ..._YY-YY.csv)")
+    return f"20{match.group(2)}/{match.group(3)}"
+
+
+def read(path: Path) -> pd.DataFrame:
+    raw = read_text_csv(path, encoding="utf-8-sig")
+    by_lower = {c.lower(): c for c in raw.columns}
+    frame = pd.DataFrame(index=raw.index)
+    for name, options in COLUMNS.items():
+        found = next((by_lower[o.lower()] for o in options if o.lower() in by_lower), None)
+        if found is None:
+            raise SourceFormatError(path, f"expected column {options[0]!r} is missing", column=options[0])
+        frame[name] = raw[found].str.strip()
+    for column in NUMBERS:
+        frame[column] = to_number(frame, column, path)
+    no_list = frame["registered_patients"].fillna(0).eq(0)
+    frame.loc[no_list, "payments_per_weighted_patient"] = np.nan  # the publisher writes 0
+    frame["period"] = period(path)
+    frame["file"] = path.name
+    frame["synthetic"] = is_synthetic(path)
+    return frame
