@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance, quality, referrals
-from .config import project_root, resolve
+from .config import project_root, source_dir
 from .errors import SourceFormatError
 from .sources import referral_extract as src
 
@@ -195,12 +195,8 @@ def _booking(booking_file, result: ReferralsResult, common: dict) -> tuple[pd.Da
 def run(inputs=None, *, as_at="latest", period="all", specialties="all", practices="all",
         inflow_window_days: int = 28, max_quarantine_pct: float = 5.0, root: Path | None = None) -> ReferralsResult:
     """The stage as the notebook calls it: ``inputs`` is the run's {source: folder} or None."""
-    from . import config
-
     root = root or project_root()
-    folder_of = getattr(config, "source_dir", None)
-    folder = resolve(folder_of(inputs, src.SOURCE_FOLDER) if folder_of else
-                     (inputs or {}).get(src.SOURCE_FOLDER, f"data/raw/{src.SOURCE_FOLDER}"), root)
+    folder = source_dir(inputs, src.SOURCE_FOLDER, root)
     return cleanse_referrals(
         folder, root / "data" / "processed", root / "build" / "validation" / DOMAIN, root, as_at=as_at,
         period=period, specialties=specialties, practices=practices, inflow_window_days=inflow_window_days,

@@ -247,9 +247,27 @@ def generate(out_root: Path, *, seed: int = SEED) -> list[Path]:
         gz.write(extract_text(typed, rng).to_csv(index=False, lineterminator="\r\n").encode("utf-8"))
     booking = folder / f"SYNTHETIC_booking_information_{stamp}.xlsx"
     booking_table(typed).to_excel(booking, header=False, index=False, sheet_name="Booking information")
+    _fix_xlsx_timestamps(booking, AS_AT)
     sizes = folder / "SYNTHETIC_practice_list_sizes.csv"
     practice_table.to_csv(sizes, index=False, lineterminator="\r\n")
     return [extract, booking, sizes]
+
+
+def _fix_xlsx_timestamps(path: Path, when: pd.Timestamp) -> None:
+    """Stamp the workbook's zip entries and document properties with ``when`` instead of now, so
+    the same seed gives the same bytes (and DVC sees no change when samples are regenerated)."""
+    import re
+    import zipfile
+
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as old:
+        entries = [(info.filename, old.read(info.filename)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), data)
+            new.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
 
 
 def write_extract(path: Path, n: int, *, seed: int = SEED) -> Path:
