@@ -6,8 +6,6 @@ never from the functions under test.
 
 from __future__ import annotations
 
-import io
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +16,8 @@ from helpers import referrals, referrals_cleanse, trajectory
 from helpers.errors import SourceFormatError
 from helpers.sources import referral_extract as src
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = ROOT / "data" / "raw" / "referral_gateway"
-SAMPLE = SAMPLE_DIR / "SYNTHETIC_referral_extract_20110512.csv.gz"
-AS_AT = pd.Timestamp("2011-05-12")
+import referral_sample
+from referral_sample import AS_AT, ROOT, SAMPLE, SAMPLE_DIR
 
 GOOD = [  # referral_id, received, practice, priority, specialty, source, channel, status, booked, appointment,
           # cancelled, returned, transferred, transferred_to
@@ -220,21 +216,7 @@ def sample_result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def plain():
-    """The sample read with plain pandas, its broken rows found independently of the package."""
-    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False, na_values=[""])
-    dates = {}
-    for c in ["received_date", "booked_date", "appointment_date", "cancelled_date", "returned_date", "transferred_date"]:
-        text = raw[c]
-        d = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-        d = d.fillna(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
-        serial = pd.to_numeric(text, errors="coerce")
-        dates[c] = d.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
-    sizes = pd.read_csv(SAMPLE_DIR / "SYNTHETIC_practice_list_sizes.csv")
-    bad = (raw["referral_id"].duplicated(keep=False) | dates["received_date"].isna()
-           | (dates["appointment_date"] < dates["received_date"]) | ~raw["practice_code"].isin(sizes["practice_code"]))
-    frame = pd.DataFrame(dates).assign(priority=raw["priority"], source=raw["source"], practice=raw["practice_code"],
-                                       to=raw["transferred_to"])
-    return frame[~bad], int(bad.sum()), sizes
+    return referral_sample.plain()
 
 
 def test_sample_backlog_and_returns_match_plain_pandas(sample_result, plain):
