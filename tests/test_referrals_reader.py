@@ -209,3 +209,10 @@ def test_list_sizes_must_be_positive(tmp_path):
     path.write_text("practice_code,weighted_list_size\nZ90001,\"5,000.5\"\n", encoding="utf-8")
     assert src.read_list_sizes(path)["weighted_list_size"].tolist() == [5000.5]
     assert np.isfinite(src.read_list_sizes(path)["weighted_list_size"]).all()
+
+
+def test_ragged_csv_stops_naming_the_file(tmp_path):
+    path = tmp_path / "referral_extract_20110512.csv"
+    path.write_text(f"{HEADER}\n{ROW},extra\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match=r"referral_extract_20110512.csv: cannot be read as CSV"):
+        src.read_extract(path)
