@@ -86,14 +86,14 @@ def _day(value) -> str:
 
 # --- charts -----------------------------------------------------------------------------------------
 
-def backlog_chart(backlog: pd.DataFrame, *, target: float | None, title: str):
+def backlog_chart(backlog: pd.DataFrame, *, target: float | None, target_label: str = "Target", title: str):
     plots.use_house_style()
     fig, ax = plt.subplots(figsize=(9, 3.8))
     ax.plot(backlog["week_ending"], backlog["backlog"], marker="o", color=html.NHS_BLUE, linewidth=2,
             label="Referrals not yet booked")
     if target is not None:
         ax.axhline(target, color=html.NHS_RED, linestyle="--", linewidth=1.2)
-        ax.annotate(f"Target {target:,.0f} (5 days' worth)", (0.01, target), xycoords=("axes fraction", "data"),
+        ax.annotate(target_label, (0.01, target), xycoords=("axes fraction", "data"),
                     xytext=(0, 4), textcoords="offset points", color=html.NHS_RED, fontsize=9)
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
@@ -237,8 +237,10 @@ def _booking(ctx: ReferralsContext, h: str = "h2") -> str:
 
 def _backlog(ctx: ReferralsContext, h: str = "h2") -> str:
     b = ctx.tables["backlog"]
-    target = float(ctx.settings.get("target_days", 5)) * float(ctx.head["daily_inflow"])
-    fig = backlog_chart(b, target=target, title=f"Referrals not yet booked, week by week, {ctx.when}")
+    days = float(ctx.settings.get("target_days", 5))
+    target = days * float(ctx.head["daily_inflow"])
+    fig = backlog_chart(b, target=target, target_label=f"Target {target:,.0f} ({days:g} days' worth)",
+                        title=f"Referrals not yet booked, week by week, {ctx.when}")
     peak = b.loc[b["backlog"].idxmax()]
     alt = (f"Line chart of referrals not yet booked each week to {_day(ctx.as_at)}: {int(b['backlog'].iloc[-1]):,} "
            f"now, highest {int(peak['backlog']):,} in the week ending {_day(peak['week_ending'])}; the target of "
