@@ -8,7 +8,6 @@ computed with plain pandas from the sample file (tests/referral_sample.py).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
