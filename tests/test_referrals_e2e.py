@@ -157,3 +157,21 @@ def test_a_booking_table_that_does_not_add_up_stops_the_run(tmp_path):
     assert "received = booked + not booked + other" in result.stderr
     assert not (project / "data/processed/referrals_headline.parquet").exists()
     assert not (project / "reports" / "latest").exists()
+
+
+def test_notebooks_run_top_to_bottom_as_in_jupyterlab(tmp_path):
+    """In a fresh copy, as JupyterLab runs them: kernel in notebooks/, no parameters injected."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    project = copy_project(tmp_path)
+    for name in ("12_cleanse_referrals.ipynb", "22_report_referrals.ipynb"):
+        nb = nbformat.read(project / "notebooks" / name, as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(project / "notebooks")}}).execute()
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        assert not errors, (name, errors)
+        shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                 if o.output_type in ("display_data", "execute_result")]
+        assert len(shown) >= 5, name
+    assert (project / "data/processed/referrals_headline.parquet").exists()
