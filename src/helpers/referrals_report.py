@@ -126,13 +126,18 @@ def scenarios_chart(projections: pd.DataFrame, summary: pd.DataFrame, *, title: 
     return fig
 
 
-def bars_chart(labels, values, *, xlabel: str, title: str, percent: bool = False):
+def bars_chart(labels, values, *, xlabel: str, title: str, percent: bool = False, reference: float | None = None,
+               reference_label: str = ""):
     plots.use_house_style()
     fig, ax = plt.subplots(figsize=(8, max(2.2, 0.35 * len(labels) + 1)))
     ax.barh(list(labels)[::-1], list(values)[::-1], color=html.NHS_BLUE)
     for y, v in enumerate(list(values)[::-1]):
         ax.annotate(f"{v:.1f}%" if percent else f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=8, color=html.NHS_DARK_GREY)
+    if reference is not None:
+        ax.axvline(reference, color=html.NHS_DARK_BLUE, linestyle="--", linewidth=1.2)
+        ax.annotate(reference_label, (reference, 0), xycoords=("data", "axes fraction"), xytext=(3, 4),
+                    textcoords="offset points", color=html.NHS_DARK_BLUE, fontsize=9, backgroundcolor="white")
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
@@ -321,11 +326,15 @@ def _practices(ctx: ReferralsContext, h: str = "h2") -> str:
     limit = int(ctx.settings.get("max_practices", 15))
     ranked = p.dropna(subset=["rate_per_1000_per_year"]).sort_values("rate_per_1000_per_year", ascending=False)
     top = ranked.head(limit)
+    overall = (1000 * ranked["gp_referrals"].sum() / ranked["weighted_list_size"].sum()
+               * 365.25 / float(p["period_days"].iloc[0]))
     fig = bars_chart(top["practice_code"], top["rate_per_1000_per_year"], xlabel="GP referrals a year per 1,000 "
-                     "weighted patients", title=f"Highest GP referral rates, {ctx.when}")
+                     "weighted patients", title=f"Highest GP referral rates, {ctx.when}", reference=overall,
+                     reference_label=f"All practices {overall:,.0f}")
     alt = (f"Bar chart of the {len(top)} practices with the highest GP referral rates per 1,000 weighted patients a "
            f"year, from {top['rate_per_1000_per_year'].iloc[0]:,.0f} ({top['practice_code'].iloc[0]}) down to "
-           f"{top['rate_per_1000_per_year'].iloc[-1]:,.0f} ({top['practice_code'].iloc[-1]}).")
+           f"{top['rate_per_1000_per_year'].iloc[-1]:,.0f} ({top['practice_code'].iloc[-1]}); all practices together "
+           f"{overall:,.0f}, drawn as a dashed line.")
     figure = html.figure(fig, alt=alt, caption=f"Rates over {int(p['period_days'].iloc[0])} days, shown as a yearly "
                                                "rate. Feeds the scorecard's demand domain.")
     plt.close(fig)
