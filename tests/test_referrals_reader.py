@@ -216,3 +216,11 @@ def test_ragged_csv_stops_naming_the_file(tmp_path):
     path.write_text(f"{HEADER}\n{ROW},extra\n", encoding="utf-8")
     with pytest.raises(SourceFormatError, match=r"referral_extract_20110512.csv: cannot be read as CSV"):
         src.read_extract(path)
+
+
+def test_bom_and_crlf_are_read(tmp_path):
+    path = tmp_path / "referral_extract_20110512.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\r\n{ROW}\r\n".encode("utf-8"))
+    frame, _ = src.read_extract(path)
+    assert frame.columns[0] == "referral_id"
+    assert frame.at[2, "status"] == "booked" and pd.isna(frame.at[2, "transferred_to"])
