@@ -34,6 +34,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
+	$(PY) bench/bench_referrals.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -28,6 +28,11 @@ STAGES: list[Stage] = [
     Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
     Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
           document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+    # --- referral gateway (referral management centre booking extract)
+    Stage("cleanse_referrals", "notebooks/12_cleanse_referrals.ipynb", params="referrals",
+          sources=("referral_gateway",)),
+    Stage("report_referrals", "notebooks/22_report_referrals.ipynb", params="referrals_report",
+          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html")),
     # --- GP practice balanced scorecard
     Stage("cleanse_scorecard", "notebooks/30_cleanse_scorecard.ipynb", params="scorecard",
           sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
