@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(PY) -m helpers.pipeline run --inputs "$(INPUTS)"
+	$(PY) -m helpers.pipeline run --inputs $(INPUTS)
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -39,7 +39,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 sample: $(STAMP)
-	$(PY) -m helpers.synthetic --out data/raw/rtt_full_csv --months 3
+	$(PY) -m helpers.synthetic --out data/raw
 
 lock: $(STAMP)
 	{ head -2 requirements.lock; $(PY) -m pip freeze --exclude-editable | sort -f; } > requirements.lock.new

@@ -1,4 +1,4 @@
-"""Shared fixtures for the RTT reader, measures and quality-gate tests.
+"""Shared fixtures: the real files, independent views of them, and a published project copy.
 
 The publisher's files live outside the repository, in ``/work/shared/data/real/``; they are read
 where they are and never copied into the repo (corrupt variants are written to ``tmp_path`` only).
@@ -12,6 +12,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -152,3 +155,35 @@ class CsvBytes:
 def qe1_csv(qe1_bytes) -> CsvBytes:
     """A fresh, editable copy of the QE1 subset (in memory; tests write it to tmp_path)."""
     return CsvBytes(qe1_bytes)
+
+
+# --- the project as a user runs it ----------------------------------------------------------------
+
+def copy_project(dest: Path) -> Path:
+    """The files a fresh clone would have (tracked and untracked-but-not-ignored)."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def run_pipeline(project: Path, *inputs: Path | str) -> subprocess.CompletedProcess:
+    """The main command in ``project``; each source is taken from the first of ``inputs`` that has it."""
+    return subprocess.run([sys.executable, "-m", "helpers.pipeline", "run", "--inputs", *map(str, inputs or ["data/raw"])],
+                          cwd=project, capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A project copy after one successful run on the shipped samples, shared by the e2e tests.
+
+    Tests that change it (parameters, inputs) must leave it as they found it, published.
+    """
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    first = run_pipeline(project, "data/raw")
+    assert first.returncode == 0, first.stdout + first.stderr
+    return project, first

@@ -9,14 +9,32 @@ import nbformat
 import pytest
 import yaml
 
-from helpers import pipeline
+from helpers import pipeline, stages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_every_stage_notebook_exists():
-    assert {p.name for p in NOTEBOOKS} == {p.name for p in pipeline.NOTEBOOKS.values()}
+    assert {p.name for p in NOTEBOOKS} == {Path(s.notebook).name for s in stages.STAGES}
+
+
+def test_dvc_yaml_runs_every_registered_stage_and_publish_last():
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    assert list(dvc) == [s.name for s in stages.STAGES] + [stages.PUBLISH]
+    for name, stage in dvc.items():
+        assert stage["cmd"] == f"python -m helpers.pipeline stage {name}"
+    for spec in stages.STAGES:
+        deps = dvc[spec.name]["deps"]
+        assert spec.notebook in deps and "src/helpers" in deps
+        assert {f"${{inputs.{s}}}" for s in spec.sources} <= set(deps), f"{spec.name}: inputs not in its deps"
+        if spec.params:
+            assert spec.params in dvc[spec.name]["params"]
+        executed = f"build/executed/{Path(spec.notebook).name}"
+        assert executed in dvc[spec.name]["outs"][-1] or any(executed in o for o in dvc[spec.name]["outs"])
+        assert executed in dvc[stages.PUBLISH]["deps"], f"publish must depend on {executed}"
+        if spec.publishes:
+            assert spec.publishes in dvc[stages.PUBLISH]["deps"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -39,9 +57,9 @@ def test_code_cells_define_no_logic(path):
                 f"{path.name}: move this into src/helpers/:\n{cell.source}")
 
 
-@pytest.mark.parametrize("stage", sorted(pipeline.NOTEBOOKS))
+@pytest.mark.parametrize("stage", sorted(stages.by_name()))
 def test_parameters_cell_declares_what_the_pipeline_injects(stage):
-    nb = nbformat.read(ROOT / pipeline.NOTEBOOKS[stage], as_version=4)
+    nb = nbformat.read(ROOT / stages.by_name()[stage].notebook, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
     declared = {t.id for node in ast.parse(tagged[0].source).body if isinstance(node, ast.Assign)
@@ -49,6 +67,11 @@ def test_parameters_cell_declares_what_the_pipeline_injects(stage):
     assert set(pipeline.notebook_parameters(stage, ROOT)) == declared
 
 
-def test_report_parameters_are_the_report_section_of_params_yaml():
+@pytest.mark.parametrize("stage", [s.name for s in stages.STAGES if s.params])
+def test_parameters_are_the_stage_section_of_params_yaml(stage):
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    assert pipeline.notebook_parameters("report_rtt", ROOT) == params["report"]
+    spec = stages.by_name()[stage]
+    injected = pipeline.notebook_parameters(stage, ROOT)
+    assert {k: v for k, v in injected.items() if k != "inputs"} == params[spec.params]
+    if spec.sources:
+        assert set(injected["inputs"]) == set(spec.sources)

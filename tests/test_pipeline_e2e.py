@@ -8,40 +8,19 @@ from __future__ import annotations
 
 import gzip
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import CsvBytes
+from conftest import REAL, CsvBytes, copy_project, run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "data" / "real"
 SAMPLE = ROOT / "data" / "raw" / "rtt_full_csv" / "SYNTHETIC_20260131-RTT-January-2026-full-extract.csv"
 NATIONAL = REAL / "rtt_full_csv" / "20260131-RTT-January-2026-full-extract.csv.gz"
 
 pytestmark = pytest.mark.e2e
-
-
-def copy_project(dest: Path) -> Path:
-    """The files a fresh clone would have (tracked and untracked-but-not-ignored)."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    return dest
-
-
-def run_pipeline(project: Path, inputs: Path | str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers.pipeline", "run", "--inputs", str(inputs)],
-                          cwd=project, capture_output=True, text=True, timeout=900)
 
 
 def snapshot(project: Path) -> dict:
@@ -69,12 +48,9 @@ def incomplete_figures(frame: pd.DataFrame, icb: str | None = None) -> tuple[int
     return int(rows["Total All"].fillna(0).sum()), 100 * within / rows[bands].fillna(0).to_numpy().sum()
 
 
-@pytest.fixture(scope="module")
-def synthetic_project(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("project"))
-    first = run_pipeline(project, "data/raw")
-    assert first.returncode == 0, first.stdout + first.stderr
-    return project, first
+@pytest.fixture
+def synthetic_project(published_sample):
+    return published_sample
 
 
 def board_html(project: Path) -> BeautifulSoup:
@@ -151,7 +127,7 @@ def test_changing_a_report_parameter_reruns_only_the_report_stages(synthetic_pro
         params.write_text(original.replace("max_providers: 15", "max_providers: 4"))
         result = run_pipeline(project, "data/raw")
         assert result.returncode == 0, result.stderr
-        assert "Stage 'cleanse_rtt' didn't change, skipping" in result.stdout
+        assert "Stage 'cleanse_rtt' didn't change, skipping" in result.stdout, result.stdout
         assert "Running stage 'report_rtt'" in result.stdout and "Running stage 'publish'" in result.stdout
         assert snapshot(project)["processed"] == processed
     finally:
@@ -193,7 +169,7 @@ def test_bad_input_stops_with_clear_error_and_publishes_nothing(synthetic_projec
     folder.mkdir(parents=True)
     (folder / SAMPLE.name).write_bytes(spoil(SAMPLE.read_bytes()))
     before = snapshot(project)
-    result = run_pipeline(project, tmp_path / "inputs")
+    result = run_pipeline(project, tmp_path / "inputs", "data/raw")  # the other sources from the samples
     assert result.returncode == code, result.stdout + result.stderr
     for word in [SAMPLE.name, *words]:
         assert word in result.stderr, f"{word!r} missing from:\n{result.stderr}"
@@ -213,7 +189,7 @@ def test_missing_inputs_folder_is_its_own_exit_code(synthetic_project, tmp_path)
 def test_real_national_january_2026(tmp_path):
     """Pointed at the real inputs, the report shows NHS England's January 2026 figures."""
     project = copy_project(tmp_path / "project")
-    result = run_pipeline(project, REAL)
+    result = run_pipeline(project, REAL, "data/raw")  # sources with no public data from the samples
     assert result.returncode == 0, result.stdout + result.stderr
     with gzip.open(NATIONAL) as f:
         frame = read_publisher_csv(f)

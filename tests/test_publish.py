@@ -35,8 +35,9 @@ def site(tmp_path, monkeypatch):
     report = executed_notebook(tmp_path / "20_report_rtt.ipynb", "<h1>Report</h1><p>figures</p>")
 
     def run(**kw):
-        return publish.publish(ROOT, reports=tmp_path / "reports", executed={"report": report}, report_title="T",
-                               report_subtitle="S", validation_dir=tmp_path, provenance=PROVENANCE, **kw)
+        documents = [publish.Document("Waiting times", "rtt-waiting-times.html", report)]
+        return publish.publish(ROOT, reports=tmp_path / "reports", documents=documents, executed=[report],
+                               title="T", validation_dir=tmp_path, provenance=PROVENANCE, **kw)
     return tmp_path / "reports", run
 
 
@@ -109,3 +110,31 @@ def test_atomic_write_never_leaves_partial_file(tmp_path):
     with pytest.raises(OSError):
         write_atomic(target, fails)
     assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_build_folders_are_copied_in_and_listed_by_their_title(site, tmp_path):
+    reports, run = site
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "index.html").write_text("<html><head><title>Practice packs &amp; more</title></head></html>")
+    (packs / "A81001.html").write_text("pack")
+    edition = run(folders=[packs])
+    assert (edition / "packs" / "A81001.html").read_text() == "pack"
+    assert "Practice packs &amp; more" in (reports / "index.html").read_text()
+
+
+def test_provenance_of_every_stage_is_merged(tmp_path):
+    import json
+
+    (tmp_path / "rtt_provenance.json").write_text(json.dumps(
+        {"run_at": "2026-02-01T00:00:00Z", "code_version": "old", "synthetic_inputs": False, "periods": ["2026-01"],
+         "inputs": [{"file": "a.csv"}], "params": {"x": 1}}))
+    (tmp_path / "qipp_provenance.json").write_text(json.dumps(
+        {"run_at": "2026-03-01T00:00:00Z", "code_version": "new", "synthetic_inputs": True, "periods": ["2011-03"],
+         "inputs": [{"file": "b.xlsx"}], "params": {"y": 2}}))
+    merged = publish.merged_provenance(tmp_path)
+    assert merged["code_version"] == "new" and merged["synthetic_inputs"] is True
+    assert merged["synthetic_domains"] == ["qipp"]
+    assert merged["periods"] == ["2011-03", "2026-01"]
+    assert [i["file"] for i in merged["inputs"]] == ["b.xlsx", "a.csv"]
+    assert merged["params"] == {"qipp": {"y": 2}, "rtt": {"x": 1}}

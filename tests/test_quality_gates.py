@@ -222,7 +222,7 @@ def good_run(tmp_path_factory, qe1_bytes, root):
     inputs, csv_path = make_inputs(base, qe1_bytes)
     # The derived subset under its own name sits beside it and must be passed over.
     (inputs / src.SOURCE_FOLDER / QE1.name).write_bytes(qe1_bytes)
-    result = cleanse.cleanse_rtt(inputs, base / "processed", base / "results", root)
+    result = cleanse.cleanse_rtt(inputs / src.SOURCE_FOLDER, base / "processed", base / "results", root)
     return result, base, csv_path
 
 
@@ -297,7 +297,7 @@ def test_cleanse_with_corrupt_input_writes_nothing(tmp_path, good_run, qe1_csv, 
     fresh = tmp_path / "fresh"
     for processed in (kept, fresh):
         with pytest.raises(error) as err:
-            cleanse.cleanse_rtt(inputs, processed, tmp_path / "results", root)
+            cleanse.cleanse_rtt(inputs / src.SOURCE_FOLDER, processed, tmp_path / "results", root)
         assert PUBLISHER_NAME in str(err.value)
     assert {p.name: p.read_bytes() for p in kept.iterdir()} == before
     assert not fresh.exists() or not any(fresh.iterdir())

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import synthetic
+from helpers.synthetic import rtt as synthetic
+from helpers.synthetic.__main__ import main as synthetic_main
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO.parent / "shared" / "data" / "real" / "rtt_full_csv" / \
@@ -289,9 +290,11 @@ def test_period_end_must_be_month_end(tmp_path):
         synthetic.generate_month(dt.date(2026, 1, 30), seed=1)
 
 
-def test_cli_writes_files(tmp_path):
-    assert synthetic.main(["--out", str(tmp_path), "--months", "2", "--seed", "5"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == NAMES[1:]
+def test_cli_writes_the_shipped_rtt_sample(tmp_path):
+    assert synthetic_main(["--out", str(tmp_path), "--only", "rtt"]) == 0
+    written = sorted((tmp_path / "rtt_full_csv").iterdir())
+    assert [p.name for p in written] == NAMES
+    assert all(p.read_bytes() == (SHIPPED / p.name).read_bytes() for p in written)
 
 
 def test_shipped_sample_is_reproducible(sample):

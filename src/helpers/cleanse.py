@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance, quality, rtt
-from .config import project_root, resolve
+from .config import project_root, source_dir
 from .errors import SourceFormatError
 from .sources import rtt_full_csv as src
 
@@ -70,12 +70,12 @@ def read_and_check(file: src.RttFile, results_dir: Path, root: Path) -> tuple[pd
     return frame, end, outcomes
 
 
-def cleanse_rtt(inputs: Path, processed_dir: Path, results_dir: Path, root: Path, *,
+def cleanse_rtt(folder: Path, processed_dir: Path, results_dir: Path, root: Path, *,
                 file_pattern: str = src.DEFAULT_FILE_PATTERN, periods="all",
                 params: dict | None = None) -> CleanseResult:
-    """Read every monthly extract under ``inputs/rtt_full_csv``, validate, reshape, summarise, write."""
+    """Read every monthly extract in ``folder``, validate, reshape, summarise, write."""
     result = CleanseResult()
-    files, result.skipped = src.discover(inputs / src.SOURCE_FOLDER, file_pattern)
+    files, result.skipped = src.discover(folder, file_pattern)
     for path in result.skipped:
         log.info("Passed over %s: not a publisher full-extract file name", path.name)
     for old in results_dir.glob("*.json"):  # results describe this run only
@@ -97,7 +97,7 @@ def cleanse_rtt(inputs: Path, processed_dir: Path, results_dir: Path, root: Path
         result.files.append({"file": file.name, "period": f"{end:%Y-%m}", "rows": len(frame),
                              "synthetic": file.synthetic, "megabytes": round(file.path.stat().st_size / 1e6, 2)})
     if not pathways:
-        raise SourceFormatError(inputs / src.SOURCE_FOLDER, f"no extract matches the periods selected ({periods})")
+        raise SourceFormatError(folder, f"no extract matches the periods selected ({periods})")
 
     result.pathways = _concat_categorical(pathways).sort_values(rtt.PATHWAY_KEY[:-1], kind="stable", ignore_index=True)
     result.summary = rtt.summarise(result.pathways, pd.concat(totals, ignore_index=True))
@@ -118,13 +118,14 @@ def cleanse_rtt(inputs: Path, processed_dir: Path, results_dir: Path, root: Path
     return result
 
 
-def run(inputs: str = "data/raw", *, file_pattern: str | None = None, periods="all",
+def run(inputs: dict | None = None, *, file_pattern: str | None = None, periods="all",
         root: Path | None = None) -> CleanseResult:
     """The stage as the notebook calls it: project folders, parameters as given."""
     root = root or project_root()
-    return cleanse_rtt(resolve(inputs, root), root / "data" / "processed", root / "build" / "validation" / "rtt",
+    folder = source_dir(inputs, src.SOURCE_FOLDER, root)
+    return cleanse_rtt(folder, root / "data" / "processed", root / "build" / "validation" / "rtt",
                        root, file_pattern=file_pattern or src.DEFAULT_FILE_PATTERN, periods=periods,
-                       params={"inputs": str(inputs), "file_pattern": file_pattern, "periods": periods})
+                       params={"inputs": str(folder), "file_pattern": file_pattern, "periods": periods})
 
 
 def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Project paths and parameters.
 
-Parameters live in ``params.yaml`` at the project root; the inputs folder is chosen per run
-(``make report INPUTS=...``) and recorded in ``build/run.yaml`` so DVC sees it as a dependency.
+Parameters live in ``params.yaml`` at the project root. The inputs are chosen per run
+(``make report INPUTS=...``): each source subfolder is taken from the first listed folder that
+has it, and the choice is recorded in ``build/run.yaml`` so DVC sees each folder as a dependency.
 Notebooks may run from ``notebooks/`` in JupyterLab or from the root under Papermill, so every
 relative path is resolved against the project root, never the working directory.
 """
@@ -50,12 +51,40 @@ def load_params(root: Path | None = None) -> dict:
     return _load_yaml(path, path.stat().st_mtime)
 
 
-def write_run_file(inputs: str | os.PathLike, root: Path | None = None) -> Path:
-    """Record this run's inputs folder where dvc.yaml reads it from."""
+def source_dir(inputs: dict | None, source: str, root: Path | None = None) -> Path:
+    """The folder of one source: as the pipeline injected it, else ``data/raw/<source>``.
+
+    Notebooks take ``inputs = None`` by default so that they run in JupyterLab on the samples.
+    """
+    folder = (inputs or {}).get(source) or f"{DEFAULT_INPUTS}/{source}"
+    return resolve(folder, root)
+
+
+def locate_sources(folders: list[str | os.PathLike], sources: list[str],
+                   root: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """Each source's folder, taken from the first of ``folders`` that has it; and those found nowhere.
+
+    Paths stay relative to the project root when given relative, so ``build/run.yaml`` (and DVC's
+    lock) don't depend on where the project is checked out.
+    """
+    root = root or project_root()
+    found, missing = {}, []
+    for source in sources:
+        for folder in folders:
+            if (resolve(folder, root) / source).is_dir():
+                found[source] = str(Path(folder) / source)
+                break
+        else:
+            missing.append(source)
+    return found, missing
+
+
+def write_run_file(inputs: dict[str, str], root: Path | None = None) -> Path:
+    """Record this run's folder per source where dvc.yaml reads it from."""
     root = root or project_root()
     path = root / RUN_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump({"inputs": str(inputs)})
+    text = yaml.safe_dump({"inputs": dict(inputs)})
     if not path.exists() or path.read_text(encoding="utf-8") != text:  # keep mtime for no-op runs
         path.write_text(text, encoding="utf-8")
     return path

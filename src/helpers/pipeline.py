@@ -1,7 +1,8 @@
 """Command-line entry point: ``python -m helpers.pipeline``.
 
 ``run``
-    the main job: records the inputs folder, then ``dvc repro`` re-runs whichever stages changed.
+    the main job: finds each source's folder in the inputs folders given (the first that has it),
+    records them, then ``dvc repro`` re-runs whichever stages changed.
     Exit codes: 0 success, 1 internal error, 2 data-quality failure (a critical expectation or an
     unreadable file), 3 input missing. On failure nothing is published and ``reports/`` keeps the
     last good edition.
@@ -22,7 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from .config import DEFAULT_INPUTS, RUN_FILE, load_params, project_root, resolve, write_run_file
+from . import stages
+from .config import DEFAULT_INPUTS, RUN_FILE, load_params, locate_sources, project_root, write_run_file
 from .errors import EXIT_CODES_BY_NAME, EXIT_INTERNAL, EXIT_OK, PipelineError
 
 log = logging.getLogger("helpers.pipeline")
@@ -30,31 +32,25 @@ log = logging.getLogger("helpers.pipeline")
 EXECUTED = Path("build/executed")
 FAILED = Path("build/failed")
 LAST_ERROR = Path("build/last_error.json")
-SOURCES = ["rtt_full_csv"]  # subfolders of the inputs folder that the stages read
-NOTEBOOKS = {
-    "cleanse_rtt": Path("notebooks/10_cleanse_rtt.ipynb"),
-    "report_rtt": Path("notebooks/20_report_rtt.ipynb"),
-}
 
 
-def _inputs(root: Path) -> str:
+def run_inputs(root: Path) -> dict[str, str]:
+    """This run's folder per source, as ``run`` recorded it in ``build/run.yaml``."""
     import yaml
 
     path = root / RUN_FILE
-    if path.exists():
-        return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("inputs", DEFAULT_INPUTS)
-    return DEFAULT_INPUTS
+    recorded = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("inputs") if path.exists() else None
+    return dict(recorded) if isinstance(recorded, dict) else {}  # none yet, or an older single-folder record
 
 
 def notebook_parameters(stage: str, root: Path) -> dict:
-    """What Papermill injects into each stage's notebook: the run's inputs and params.yaml."""
-    params = load_params(root)
-    if stage == "cleanse_rtt":
-        rtt = params.get("rtt", {})
-        return {"inputs": _inputs(root), "file_pattern": rtt.get("file_pattern"), "periods": rtt.get("periods", "all")}
-    if stage == "report_rtt":
-        return dict(params.get("report", {}))
-    raise KeyError(stage)
+    """What Papermill injects into a stage's notebook: its params.yaml section and its inputs."""
+    spec = stages.by_name()[stage]
+    parameters = dict(load_params(root).get(spec.params, {}) if spec.params else {})
+    if spec.sources:
+        recorded = run_inputs(root)
+        parameters["inputs"] = {s: recorded.get(s, f"{DEFAULT_INPUTS}/{s}") for s in spec.sources}
+    return parameters
 
 
 def execute_notebook(stage: str, root: Path) -> Path:
@@ -62,11 +58,12 @@ def execute_notebook(stage: str, root: Path) -> Path:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    source = root / NOTEBOOKS[stage]
+    notebook = stages.by_name()[stage].notebook
+    source = root / notebook
     target = root / EXECUTED / source.name
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{source.stem}.running.ipynb")
-    print(f"[{stage}] executing {NOTEBOOKS[stage]}", flush=True)
+    print(f"[{stage}] executing {notebook}", flush=True)
     try:
         papermill.execute_notebook(
             str(source), str(partial), parameters=notebook_parameters(stage, root), cwd=str(root),
@@ -89,21 +86,19 @@ class StageFailed(Exception):
 
 
 def publish_stage(root: Path) -> Path:
-    import nbformat
-
     from . import publish
 
     params = load_params(root)
-    provenance = json.loads((root / "data/processed/rtt_provenance.json").read_text(encoding="utf-8"))
-    report = root / EXECUTED / NOTEBOOKS["report_rtt"].name
-    nb_params = nbformat.read(report, as_version=4).metadata.get("papermill", {}).get("parameters", {})
-    title = params.get("publish", {}).get("title", "Referral to treatment waiting times")
-    subtitle = f"ICB {nb_params.get('icb', '')}, data to {provenance.get('periods', ['?'])[-1]}"
+    documents = [publish.Document(title=spec.document[0], file=spec.document[1],
+                                  executed=root / EXECUTED / Path(spec.notebook).name)
+                 for spec in stages.STAGES if spec.document]
     return publish.publish(
-        root, reports=root / "reports", executed={"report": report,
-                                                  "cleanse": root / EXECUTED / NOTEBOOKS["cleanse_rtt"].name},
-        report_title=title, report_subtitle=subtitle, validation_dir=root / "build/validation/rtt",
-        provenance=provenance, keep=int(params.get("publish", {}).get("keep_editions", 12)))
+        root, reports=root / "reports", documents=documents,
+        executed=[root / EXECUTED / Path(spec.notebook).name for spec in stages.STAGES],
+        folders=[root / spec.publishes for spec in stages.STAGES if spec.publishes],
+        validation_dir=root / "build/validation", provenance=publish.merged_provenance(root / "data/processed"),
+        title=params.get("publish", {}).get("title", "Commissioner performance reports"),
+        keep=int(params.get("publish", {}).get("keep_editions", 12)))
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:
@@ -116,7 +111,7 @@ def _record_error(root: Path, stage: str, code: int, message: str, notebook: Pat
 def stage_main(stage: str) -> int:
     root = project_root()
     try:
-        if stage == "publish":
+        if stage == stages.PUBLISH:
             edition = publish_stage(root)
             print(f"[publish] {edition.relative_to(root)}; reports/index.html points to it", flush=True)
         else:
@@ -133,21 +128,21 @@ def stage_main(stage: str) -> int:
     return EXIT_OK
 
 
-def run_main(inputs: str, force: bool = False) -> int:
-    """The main job: point the pipeline at ``inputs`` and let DVC re-run what changed."""
+def run_main(inputs: list[str], force: bool = False) -> int:
+    """The main job: point the pipeline at the inputs folders and let DVC re-run what changed."""
     root = project_root()
-    folder = resolve(inputs, root)
-    missing = [s for s in SOURCES if not (folder / s).is_dir()]
+    found, missing = locate_sources(inputs, stages.sources(), root)
     if missing:
-        print(f"ERROR: inputs folder {folder} has no {', '.join(s + '/' for s in missing)} subfolder "
+        print(f"ERROR: no {', '.join(s + '/' for s in missing)} subfolder in {' or '.join(map(str, inputs))} "
               f"(expected one subfolder per source, laid out like data/raw/)", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"]
-    write_run_file(os.path.relpath(folder, root) if not Path(inputs).is_absolute() else folder, root)
+    write_run_file(found, root)
     (root / LAST_ERROR).unlink(missing_ok=True)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     command = [sys.executable, "-m", "dvc", "repro", *(["--force"] if force else [])]
     started = time.perf_counter()
-    print(f"Inputs: {folder}", flush=True)
+    for source, folder in found.items():
+        print(f"Input {source}: {folder}", flush=True)
     code = subprocess.run(command, cwd=root, env=env).returncode
     if code == 0:
         index = root / "reports" / "index.html"
@@ -167,11 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the pipeline (dvc repro) on an inputs folder")
-    run.add_argument("--inputs", default=DEFAULT_INPUTS, help="folder of publisher files, one subfolder per "
-                     "source (default: data/raw, the shipped synthetic samples)")
+    run.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                     help="folders of publisher files, one subfolder per source; each source is taken from "
+                     "the first folder that has it (default: data/raw, the shipped synthetic samples)")
     run.add_argument("--force", action="store_true", help="re-run every stage even if nothing changed")
     stage = sub.add_parser("stage", help="run one stage (called by dvc repro)")
-    stage.add_argument("name", choices=[*NOTEBOOKS, "publish"])
+    stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are set-up chatter

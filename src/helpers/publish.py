@@ -1,5 +1,8 @@
 """Publishing: executed notebooks -> board HTML, audit copies, GX Data Docs and an index.
 
+The stage registry (``stages.py``) says which executed notebooks become documents and which
+build folders (the practice packs, say) are copied in as they are.
+
 Each run builds a complete *edition* in a temporary folder under ``reports/editions/`` and only
 then renames it into place and swaps ``reports/index.html`` and the ``reports/latest`` link over
 to it. Renames are atomic, so a reader (or a crash) never meets a half-written report: until the
@@ -13,7 +16,10 @@ import datetime as dt
 import json
 import logging
 import os
+import re
+from html import unescape
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -53,9 +59,36 @@ def notebook_body(nb: nbformat.NotebookNode, *, with_code: bool) -> str:
     return body
 
 
+@dataclass(frozen=True)
+class Document:
+    title: str
+    file: str          # its file name in the edition
+    executed: Path     # the executed notebook it is converted from
+
+
+def merged_provenance(processed_dir: Path) -> dict:
+    """One record for the edition from every stage's ``*_provenance.json``.
+
+    Inputs are listed together, the synthetic flag is set if any stage read synthetic files (so
+    every page carries the banner), and each stage's parameters are kept under its domain name.
+    """
+    records = {p.name.removesuffix("_provenance.json"): json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted(processed_dir.glob("*_provenance.json"))}
+    newest = max(records.values(), key=lambda r: r.get("run_at", ""), default={})
+    return {
+        "run_at": newest.get("run_at"),
+        "code_version": newest.get("code_version", "unknown"),
+        "synthetic_inputs": any(r.get("synthetic_inputs") for r in records.values()),
+        "synthetic_domains": sorted(d for d, r in records.items() if r.get("synthetic_inputs")),
+        "periods": sorted({p for r in records.values() for p in r.get("periods", [])}),
+        "inputs": [i for r in records.values() for i in r.get("inputs", [])],
+        "params": {d: r.get("params") for d, r in records.items()},
+    }
+
+
 def _footer(provenance: dict) -> str:
     return (f"Published {html.esc(now_utc())}. Code version {html.esc(provenance.get('code_version', 'unknown'))}. "
-            "Source: NHS England RTT waiting times (Open Government Licence v3.0).")
+            "Contains public sector information licensed under the Open Government Licence v3.0.")
 
 
 def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict) -> str:
@@ -116,27 +149,42 @@ def _swap_symlink(link: Path, target: str) -> None:
     os.replace(tmp, link)
 
 
-def publish(root: Path, *, reports: Path, executed: dict[str, Path], report_title: str,
-            report_subtitle: str, validation_dir: Path, provenance: dict, keep: int = 12) -> Path:
-    """Build an edition from executed notebooks and swap it in atomically; returns the edition folder."""
+def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
+            provenance: dict, title: str, folders: list[Path] = (), keep: int = 12) -> Path:
+    """Build an edition and swap it in atomically; returns the edition folder.
+
+    ``documents`` become board pages; every notebook in ``executed`` gets an audit copy; each of
+    ``folders`` (e.g. ``build/packs``) is copied in under its own name.
+    """
     editions_dir = reports / EDITIONS
     editions_dir.mkdir(parents=True, exist_ok=True)
     name = edition_id(provenance)
     staging = editions_dir / f".staging-{name}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    subtitle = f"Edition {name.split('_')[0]}"
     try:
-        entries = [{"title": report_title, "href": "rtt-waiting-times.html", "note": report_subtitle}]
-        (staging / "rtt-waiting-times.html").write_text(
-            board_page(executed["report"], title=report_title, subtitle=report_subtitle, provenance=provenance),
-            encoding="utf-8")
+        entries = []
+        for doc in documents:
+            log.info("Converting %s", doc.executed.name)
+            (staging / doc.file).write_text(
+                board_page(doc.executed, title=doc.title, subtitle=subtitle, provenance=provenance), encoding="utf-8")
+            entries.append({"title": doc.title, "href": doc.file, "note": ""})
+        for folder in folders:
+            shutil.copytree(folder, staging / folder.name)
+            index = folder / "index.html"
+            if index.exists():  # its <title> names it on the edition's index
+                found = re.search(r"<title>(.*?)</title>", index.read_text(encoding="utf-8"), re.S)
+                entries.append({"title": unescape(found.group(1)) if found else folder.name,
+                                "href": f"{folder.name}/index.html",
+                                "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
         log.info("Building Data Docs")
         quality.build_data_docs(validation_dir, staging / "data-docs", root)
         entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",
                         "href": "data-docs/index.html", "note": "every check on every input and output"})
         audit = staging / "audit"
         audit.mkdir()
-        for label, path in executed.items():
+        for path in executed:
             shutil.copy2(path, audit / path.name)
             (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance), encoding="utf-8")
             entries.append({"title": f"Executed notebook: {path.name}", "href": f"audit/{path.stem}.html",
@@ -149,7 +197,7 @@ def publish(root: Path, *, reports: Path, executed: dict[str, Path], report_titl
         raise
     editions = sorted((p.name for p in editions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
                       reverse=True)
-    pages = dict(entries=entries, editions=editions, current=name, title=report_title, provenance=provenance)
+    pages = dict(entries=entries, editions=editions, current=name, title=title, provenance=provenance)
     _write_text(edition / "index.html", index_page(**pages, at_top=False))
     _swap_symlink(reports / LATEST, f"{EDITIONS}/{name}")
     _write_text(reports / "index.html", index_page(**pages, at_top=True))

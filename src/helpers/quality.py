@@ -207,8 +207,8 @@ def gate(frame: pd.DataFrame, suite_name: str, **kwargs) -> Outcome:
 
 
 def load_results(results_dir: Path) -> list[dict]:
-    """Every stored validation result in ``results_dir``, oldest first."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir.glob("*.json"))]
+    """Every stored validation result in ``results_dir`` and its subfolders (one per domain), in order."""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir.rglob("*.json"))]
 
 
 def results_table(results: list[dict]) -> pd.DataFrame:

@@ -53,7 +53,7 @@ class ReportContext:
 def load(icb: str | None = None, period: str | None = None, root: Path | None = None, **overrides) -> ReportContext:
     """Read the processed tables and settle the parameters (None means: as in params.yaml)."""
     root = root or project_root()
-    settings = {**load_params(root).get("report", {}), **{k: v for k, v in overrides.items() if v is not None}}
+    settings = {**load_params(root).get("rtt_report", {}), **{k: v for k, v in overrides.items() if v is not None}}
     icb = icb or settings["icb"]
     period = period or settings.get("period", "latest")
     paths = [root / PROCESSED / n for n in ("rtt_pathways.parquet", "rtt_summary.parquet", "rtt_provenance.json")]

@@ -16,12 +16,11 @@ The publisher's traps are reproduced on purpose:
 * national hubs and the ``NONC`` commissioner (named ``#N/A``) have no commissioner parent;
 * ``Patients with unknown clock start date`` is blank or ``0`` and occasionally a small count.
 
-Usage: ``python -m helpers.synthetic --out data/raw/rtt_full_csv --months 3 --seed 20260131``
+Written by ``python -m helpers.synthetic`` (all sources) through :func:`generate`.
 """
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import csv
 import datetime as dt
@@ -31,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rtt import PARTS
-from .sources import rtt_full_csv as src
+from ..rtt import PARTS
+from ..sources import rtt_full_csv as src
 
 # The layout is the reader's: one definition of the publisher's format for both directions.
 OPEN_BAND = src.OPEN_BAND_WEEKS
@@ -438,27 +437,6 @@ def generate_sample(out_dir: pathlib.Path, *, months: int = 3,
     return [write_month(out_dir / file_name(end), end, seed=seed) for end in reversed(ends)]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.synthetic",
-        description="Write synthetic NHS England RTT full-extract CSV files (invented organisations).",
-    )
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("data/raw/rtt_full_csv"),
-                        help="folder to write into (default: %(default)s)")
-    parser.add_argument("--months", type=int, default=3, help="number of months (default: %(default)s)")
-    parser.add_argument("--last-period-end", type=dt.date.fromisoformat, default=dt.date(2026, 1, 31),
-                        help="last day of the latest month, YYYY-MM-DD (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=20260131, help="random seed (default: %(default)s)")
-    args = parser.parse_args(argv)
-    try:
-        paths = generate_sample(args.out, months=args.months, last_period_end=args.last_period_end,
-                                seed=args.seed)
-    except ValueError as exc:
-        parser.error(str(exc))
-    for path in paths:
-        print(f"{path}  {path.stat().st_size:,} bytes")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def generate(out_root: pathlib.Path) -> list[pathlib.Path]:
+    """The shipped sample: three months to January 2026 in ``<out_root>/rtt_full_csv``."""
+    return generate_sample(pathlib.Path(out_root) / src.SOURCE_FOLDER)

@@ -1,0 +1,42 @@
+"""The stage registry: every notebook the pipeline runs, what it is given, what it publishes.
+
+``helpers.pipeline`` runs a stage by executing its notebook with Papermill, injecting the
+``params.yaml`` section the stage names as notebook parameters and, for a stage that reads
+publisher files, ``inputs = {source: folder}``. ``dvc.yaml`` lists the same stages with their
+dependencies (``tests/test_notebooks.py`` keeps the two in step).
+
+Kept free of heavy imports: ``pipeline run`` reads it on every (often no-op) run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    notebook: str                           # path from the project root
+    params: str | None = None               # params.yaml section injected as notebook parameters
+    sources: tuple[str, ...] = ()           # inputs subfolders the stage reads
+    document: tuple[str, str] | None = None  # (title, file in the edition): publish the executed notebook
+    publishes: str | None = None            # a build/ folder copied into the edition as it is
+
+
+STAGES: list[Stage] = [
+    # --- waiting times (RTT)
+    Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
+    Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
+          document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+]
+
+PUBLISH = "publish"  # the last stage: builds the edition from every stage's documents
+
+
+def by_name() -> dict[str, Stage]:
+    return {stage.name: stage for stage in STAGES}
+
+
+def sources() -> list[str]:
+    """Every inputs subfolder some stage reads, in stage order."""
+    return list(dict.fromkeys(s for stage in STAGES for s in stage.sources))
