@@ -35,9 +35,11 @@ def tidy(raw: pd.DataFrame, *, file: str, lead_aliases: dict | None = None):
         quarantine.append({"source": "action_plan", "file": file, "line": int(line), "column": column,
                            "value": None if value is None or pd.isna(value) else str(value), "reason": reason})
 
-    for ref, group in raw[raw["row_type"].isin(["action", "milestone"])].groupby("ref", sort=False):
+    # Grouped by position, not reference: a reference used twice stays two actions for the gate to catch.
+    for _, group in raw[raw["row_type"].isin(["action", "milestone"])].groupby("action_seq", sort=False):
         head_line = int(group.index[0])
         head = group.iloc[0]
+        ref = head["ref"]
         lead = _lead(head["lead"], aliases)
         items = []
         for line, row in group.iterrows():

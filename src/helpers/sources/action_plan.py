@@ -57,7 +57,7 @@ def read(path: Path) -> pd.DataFrame:
         raise SourceFormatError(path, f"no header row with {', '.join(repr(c.title()) for c in REQUIRED)} "
                                       f"in the first {HEADER_SEARCH_ROWS} rows")
     columns = {name: i for i, name in _header(rows[h]).items()}
-    records, section_ref, section, current = [], None, None, None
+    records, section_ref, section, current, seq = [], None, None, None, 0
     for i in range(h + 1, len(rows)):
         row = rows[i]
         cell = {n: _text(row[j]) if j < len(row) else "" for n, j in columns.items()}
@@ -75,14 +75,15 @@ def read(path: Path) -> pd.DataFrame:
             m = ACTION.match(text)
             if not ref:
                 ref, text = (m["ref"], m["text"].strip()) if m else (f"line {line}", text)
-            current = ref
+            current, seq = ref, seq + 1
             kind = "action"
         elif current is None:
             raise SourceFormatError(path, "a milestone row (timescale or progress, no action) before any action",
                                     line=line, column="Action")
         else:
             kind, ref = "milestone", current
-        records.append({"line": line, "row_type": kind, "section_ref": section_ref, "section": section, "ref": ref,
+        records.append({"line": line, "row_type": kind, "action_seq": seq, "section_ref": section_ref,
+                        "section": section, "ref": ref,
                         "action": text if kind == "action" else None, "lead": cell["lead"] or None,
                         "timescale": cell["timescale"] or None, "progress": cell["progress"] or None,
                         "status": cell.get("status") or None})

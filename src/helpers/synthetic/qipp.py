@@ -13,7 +13,7 @@ file names start ``TRANSCRIBED_`` so nobody mistakes them for current data.
 
 Where the source text is damaged the transcription says so (TRANSCRIPTION_NOTES) rather than
 guessing silently. Run ``python -m helpers.synthetic`` (or :func:`generate`) to rewrite them;
-the content is fixed, so a re-run changes no figure.
+the output is byte-for-byte stable (fixed workbook and ZIP times).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 QIPP_FOLDER = "qipp_tracker"
@@ -154,7 +155,8 @@ ACTION_ROWS = [
     ("", "", "Nov 03", "Implement SLA monitoring framework for 10 highest risk SLAs to prevent overperformance costs at year end"),
     ("", "", "Mar. 04", "Overarching Commissioning Strategy completed in line with LDP"),
     ("", "", "Mar 04", "Commissioning strategy for Chronic Disease Management completed"),
-    ("", "", "Dec. 03", "Needs assessment in major areas of service (older people and mental health) completed"),
+    ("", "", "Dec. 03", "Needs assessment in major areas of service"),
+    ("", "", "Mar. 04", "(older people and mental health) completed"),
     ("", "", "Mar. 04", "Joint Commissioning strategies for mental health and older people agreed"),
     ("", "", "Jan. 04", "Intermediate Care commissioning strategy complete"),
     ("", "", "Mar 04", "Develop strategy for development of \"Tier 2\" services shifting activity from secondary to primary care."),
@@ -322,8 +324,26 @@ def _xlsx(path: Path, sheets: dict[str, list[list]], *, amounts: bool) -> Path:
     wb.properties.creator = "NHS Analytics"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    _stable_zip(buffer.getvalue(), path)
     return path
+
+
+def _stable_zip(data: bytes, path: Path) -> None:
+    """Rewrite the workbook's ZIP with fixed member times, so regenerating changes no byte."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2011-05-11T00:00:00Z", body)
+            dst.writestr(fixed, body)
+    path.write_bytes(out.getvalue())
 
 
 def _csv(path: Path, rows: list[list]) -> Path:
