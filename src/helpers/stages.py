@@ -28,6 +28,13 @@ STAGES: list[Stage] = [
     Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
     Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
           document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+    # --- QIPP savings tracker and action plan tracker
+    Stage("cleanse_qipp", "notebooks/50_cleanse_qipp.ipynb", params="qipp", sources=("qipp_tracker",)),
+    Stage("report_qipp", "notebooks/51_report_qipp.ipynb", params="qipp_report",
+          document=("QIPP savings and milestones", "qipp-savings.html")),
+    Stage("cleanse_actions", "notebooks/52_cleanse_actions.ipynb", params="actions", sources=("action_plan",)),
+    Stage("report_actions", "notebooks/53_report_actions.ipynb", params="actions_report",
+          document=("Action plan tracker", "action-plan.html")),
     # --- referral gateway (referral management centre booking extract)
     Stage("cleanse_referrals", "notebooks/12_cleanse_referrals.ipynb", params="referrals",
           sources=("referral_gateway",)),

@@ -8,6 +8,7 @@ import pathlib
 
 GENERATORS = [  # modules of helpers.synthetic, each with generate(out_root)
     "rtt",
+    "qipp",  # transcribed from board papers (TRANSCRIBED_ files), not generated figures
     "referrals",
     "scorecard",
     "timeseries",

@@ -1,0 +1,96 @@
+"""Reader for an action plan kept as a programme team keeps it (XLSX or CSV).
+
+Columns ``Action`` (text starting with its reference, e.g. ``1.2 Appoint Performance Manager``,
+or a separate ``Ref`` column), ``Lead``, ``Timescale``, ``Progress/Milestones`` and optionally
+``Status``, under a title block. A row ``3. Smoking Cessation`` with nothing else opens a
+section; a row with no action text but a timescale or progress is a further milestone of the
+action above. Cells may hold several lines (one per milestone).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputMissingError, SourceFormatError
+from .qipp_tracker import _cells, _text
+
+SOURCE_FOLDER = "action_plan"
+DEFAULT_FILE_PATTERN = r"(?i)^.*action.?plan.*\.(xlsx|csv)$"
+HEADER_SEARCH_ROWS = 30
+HEADER_NAMES = {
+    "ref": "ref", "reference": "ref", "no": "ref", "no.": "ref", "action": "action", "actions": "action",
+    "lead": "lead", "leads": "lead", "owner": "lead", "timescale": "timescale", "timescales": "timescale",
+    "deadline": "timescale", "progress/milestones": "progress", "progress / milestones": "progress",
+    "progress": "progress", "milestones": "progress", "status": "status", "rag": "status",
+}
+REQUIRED = ["action", "lead", "timescale", "progress"]
+SECTION = re.compile(r"^(?P<ref>\d+)\.\s+(?P<text>\D.*)$", re.S)
+ACTION = re.compile(r"^(?P<ref>\d+(?:\.\d+)+)\.?\s+(?P<text>.*)$", re.S)
+
+
+def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[Path]:
+    if not folder.is_dir():
+        raise InputMissingError(f"{folder}: action plan inputs folder not found (expected the plan, XLSX or CSV)")
+    found = sorted(p for p in folder.iterdir() if p.is_file() and re.match(pattern, p.name))
+    if not found:
+        raise InputMissingError(f"{folder}: no action plan file (names matching {pattern})")
+    return found
+
+
+def _header(row: list) -> dict[int, str]:
+    out = {}
+    for i, v in enumerate(row):
+        key = re.sub(r"\s+", " ", _text(v).lower())
+        if key in HEADER_NAMES and HEADER_NAMES[key] not in out.values():
+            out[i] = HEADER_NAMES[key]
+    return out
+
+
+def read(path: Path) -> pd.DataFrame:
+    """One row per non-empty line under the header: row_type section / action / milestone."""
+    rows = _cells(path)
+    h = next((i for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]) if set(REQUIRED) <= set(_header(r).values())), None)
+    if h is None:
+        raise SourceFormatError(path, f"no header row with {', '.join(repr(c.title()) for c in REQUIRED)} "
+                                      f"in the first {HEADER_SEARCH_ROWS} rows")
+    columns = {name: i for i, name in _header(rows[h]).items()}
+    records, section_ref, section, current, seq = [], None, None, None, 0
+    for i in range(h + 1, len(rows)):
+        row = rows[i]
+        cell = {n: _text(row[j]) if j < len(row) else "" for n, j in columns.items()}
+        if not any(cell.values()):
+            continue
+        line, text = i + 1, cell["action"]
+        ref = cell.get("ref", "")
+        rest = any(cell.get(c) for c in ("lead", "timescale", "progress", "status"))
+        m_section = SECTION.match(text) if not ref else None
+        if m_section and not rest:
+            section_ref, section = m_section["ref"], m_section["text"].strip()
+            records.append({"line": line, "row_type": "section", "section_ref": section_ref, "section": section})
+            continue
+        if text or ref:
+            m = ACTION.match(text)
+            if not ref:
+                ref, text = (m["ref"], m["text"].strip()) if m else (f"line {line}", text)
+            current, seq = ref, seq + 1
+            kind = "action"
+        elif current is None:
+            raise SourceFormatError(path, "a milestone row (timescale or progress, no action) before any action",
+                                    line=line, column="Action")
+        else:
+            kind, ref = "milestone", current
+        records.append({"line": line, "row_type": kind, "action_seq": seq, "section_ref": section_ref,
+                        "section": section, "ref": ref,
+                        "action": text if kind == "action" else None, "lead": cell["lead"] or None,
+                        "timescale": cell["timescale"] or None, "progress": cell["progress"] or None,
+                        "status": cell.get("status") or None})
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty or not (frame["row_type"] == "action").any():
+        raise SourceFormatError(path, "no action rows under the header", line=h + 1)
+    for c in ["ref", "action", "lead", "timescale", "progress", "status"]:
+        if c not in frame:
+            frame[c] = None
+    return frame.set_index("line")
