@@ -312,3 +312,16 @@ def test_week_band_count_on_a_new_period_row_fails_the_gate(qe1_frame):
         quality.gate(rtt.row_profile(frame), "rtt_full_csv.rows", data_name="qe1.csv", row_label="line",
                      id_columns=["provider_code", "rtt_part"], root=ROOT)
     assert "new_period_bands" in str(info.value) and f"line {line}:" in str(info.value)
+
+
+def test_a_column_set_failure_names_the_missing_and_unexpected_columns(root, tmp_path):
+    suite = {"name": "set_check", "expectations": [{"type": "expect_table_columns_to_match_set",
+                                                    "kwargs": {"column_set": ["a", "b"], "exact_match": True},
+                                                    "meta": {}}],
+             "meta": {}}
+    (tmp_path / "expectations").mkdir()
+    (tmp_path / "expectations" / "set_check.json").write_text(json.dumps(suite))
+    frame = pd.DataFrame({"a": [1], "c": [2]})
+    outcome = quality.validate(frame, "set_check", data_name="x.csv", root=tmp_path)
+    message = outcome.message()
+    assert "missing column(s): b" in message and "unexpected column(s): c" in message

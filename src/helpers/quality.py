@@ -154,7 +154,9 @@ def _failures(result_dict: dict, frame: pd.DataFrame, id_columns: list[str], row
         result = item.get("result") or {}
         examples = _examples(result, frame, id_columns, row_label)
         mismatched = (result.get("details") or {}).get("mismatched")
-        if mismatched:
+        if isinstance(mismatched, dict):  # column-set expectations: {"unexpected": [...], "missing": [...]}
+            examples = [f"{kind} column(s): {', '.join(map(str, names))}" for kind, names in mismatched.items() if names]
+        elif mismatched:  # ordered-list expectations: one entry per position that differs
             examples = [_short(m, 160) for m in mismatched[:EXAMPLES]]
         if item.get("exception_info", {}).get("raised_exception"):
             examples.append("GX raised: " + str(item["exception_info"].get("exception_message"))[:200])
