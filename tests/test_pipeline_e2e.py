@@ -200,9 +200,11 @@ def test_real_national_january_2026(tmp_path):
             for tr in soup.find("table").find("tbody").find_all("tr")}
     assert rows["Waiting list (incomplete pathways)"] == [f"{icb_total:,}", f"{total:,}"]
     assert rows["% waiting within 18 weeks"] == [f"{icb_pct:.1f}%", f"{pct:.1f}%"]
-    # Sources with no public data come from the synthetic samples, so the edition carries the
-    # SYNTHETIC banner; the RTT figures themselves must come from the real file.
-    assert "Built from synthetic sample data" not in soup.get_text()
+    # Sources with no public data come from the synthetic samples, and the board paper, which
+    # draws on them, says so; the RTT page, built from the real file alone, must not.
+    assert "SYNTHETIC" not in soup.get_text() and "Built from synthetic sample data" not in soup.get_text()
+    paper = (project / "reports" / "latest" / "board-paper.html").read_text()
+    assert "SYNTHETIC DATA" in paper
     assert "January 2026" in soup.get_text()
 
 

@@ -138,3 +138,10 @@ def test_provenance_of_every_stage_is_merged(tmp_path):
     assert merged["periods"] == ["2011-03", "2026-01"]
     assert [i["file"] for i in merged["inputs"]] == ["b.xlsx", "a.csv"]
     assert merged["params"] == {"qipp": {"y": 2}, "rtt": {"x": 1}}
+
+
+def test_the_banner_follows_the_documents_own_data(tmp_path):
+    provenance = {**PROVENANCE, "synthetic_inputs": True, "synthetic_domains": ["referrals"]}
+    assert publish.Document("RTT", "r.html", tmp_path, domains=("rtt",)).synthetic(provenance) is False
+    assert publish.Document("Gateway", "g.html", tmp_path, domains=("referrals",)).synthetic(provenance) is True
+    assert publish.Document("Board paper", "b.html", tmp_path).synthetic(provenance) is True

@@ -90,7 +90,7 @@ def publish_stage(root: Path) -> Path:
 
     params = load_params(root)
     documents = [publish.Document(title=spec.document[0], file=spec.document[1],
-                                  executed=root / EXECUTED / Path(spec.notebook).name)
+                                  executed=root / EXECUTED / Path(spec.notebook).name, domains=spec.domains)
                  for spec in stages.STAGES if spec.document]
     return publish.publish(
         root, reports=root / "reports", documents=documents,

@@ -64,6 +64,12 @@ class Document:
     title: str
     file: str          # its file name in the edition
     executed: Path     # the executed notebook it is converted from
+    domains: tuple[str, ...] = ()  # whose provenance it shows (its banner); empty: all
+
+    def synthetic(self, provenance: dict) -> bool:
+        if not self.domains:
+            return bool(provenance.get("synthetic_inputs"))
+        return bool(set(self.domains) & set(provenance.get("synthetic_domains", [])))
 
 
 def merged_provenance(processed_dir: Path) -> dict:
@@ -91,10 +97,10 @@ def _footer(provenance: dict) -> str:
             "Contains public sector information licensed under the Open Government Licence v3.0.")
 
 
-def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict) -> str:
+def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool) -> str:
     nb = nbformat.read(executed, as_version=4)
     return html.page(title, notebook_body(nb, with_code=False), subtitle=subtitle,
-                     footer=_footer(provenance), synthetic=provenance.get("synthetic_inputs", False))
+                     footer=_footer(provenance), synthetic=synthetic)
 
 
 def audit_page(executed: Path, *, provenance: dict) -> str:
@@ -168,7 +174,8 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
         for doc in documents:
             log.info("Converting %s", doc.executed.name)
             (staging / doc.file).write_text(
-                board_page(doc.executed, title=doc.title, subtitle=subtitle, provenance=provenance), encoding="utf-8")
+                board_page(doc.executed, title=doc.title, subtitle=subtitle, provenance=provenance,
+                           synthetic=doc.synthetic(provenance)), encoding="utf-8")
             entries.append({"title": doc.title, "href": doc.file, "note": ""})
         for folder in folders:
             shutil.copytree(folder, staging / folder.name)

@@ -21,31 +21,35 @@ class Stage:
     sources: tuple[str, ...] = ()           # inputs subfolders the stage reads
     document: tuple[str, str] | None = None  # (title, file in the edition): publish the executed notebook
     publishes: str | None = None            # a build/ folder copied into the edition as it is
+    # the data/processed/<domain>_provenance.json records behind the document (for its SYNTHETIC
+    # banner); empty: every record, as for the board paper, which draws on all of them
+    domains: tuple[str, ...] = ()
 
 
 STAGES: list[Stage] = [
     # --- waiting times (RTT)
     Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
     Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
-          document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+          document=("Referral to treatment waiting times", "rtt-waiting-times.html"), domains=("rtt",)),
     # --- QIPP savings tracker and action plan tracker
     Stage("cleanse_qipp", "notebooks/50_cleanse_qipp.ipynb", params="qipp", sources=("qipp_tracker",)),
     Stage("report_qipp", "notebooks/51_report_qipp.ipynb", params="qipp_report",
-          document=("QIPP savings and milestones", "qipp-savings.html")),
+          document=("QIPP savings and milestones", "qipp-savings.html"), domains=("qipp",)),
     Stage("cleanse_actions", "notebooks/52_cleanse_actions.ipynb", params="actions", sources=("action_plan",)),
     Stage("report_actions", "notebooks/53_report_actions.ipynb", params="actions_report",
-          document=("Action plan tracker", "action-plan.html")),
+          document=("Action plan tracker", "action-plan.html"), domains=("actions",)),
     # --- referral gateway (referral management centre booking extract)
     Stage("cleanse_referrals", "notebooks/12_cleanse_referrals.ipynb", params="referrals",
           sources=("referral_gateway",)),
     Stage("report_referrals", "notebooks/22_report_referrals.ipynb", params="referrals_report",
-          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html")),
+          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html"),
+          domains=("referrals",)),
     # --- GP practice balanced scorecard
     Stage("cleanse_scorecard", "notebooks/30_cleanse_scorecard.ipynb", params="scorecard",
           sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
                    "gp_practice_reference")),
     Stage("report_scorecard", "notebooks/40_report_scorecard.ipynb", params="scorecard_report",
-          document=("GP practice balanced scorecard", "gp-practice-scorecard.html")),
+          document=("GP practice balanced scorecard", "gp-practice-scorecard.html"), domains=("scorecard",)),
     Stage("packs_scorecard", "notebooks/41_packs_scorecard.ipynb", params="scorecard_report",
           publishes="build/packs"),
     # --- integrated performance report (board paper); keep it last: it embeds the other stages' sections
