@@ -7,7 +7,6 @@ reader under test. Corrupt copies are written to tmp_path only.
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pandas as pd

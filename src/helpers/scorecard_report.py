@@ -225,10 +225,6 @@ def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | N
     return fig
 
 
-def _indicator_meta(indicators: pd.DataFrame, catalogue: list) -> dict:
-    return {i.id: i for i in catalogue}
-
-
 # ------------------------------------------------------------------------------- board section
 
 def board_section(root: Path, params: dict) -> str:
