@@ -94,7 +94,7 @@ def build(inputs: dict | None = None, root: Path | None = None, **overrides) -> 
                      id_columns=["sheet", "period", "series"], row_label="line", root=root)
     measures = board.load_catalogue(resolve(settings.get("measures", "board_measures.yaml"), root))
     as_at = pd.Timestamp(settings["as_at"]) if settings.get("as_at") not in (None, "latest") else None
-    results = board.evaluate_all(measures, tidy, root / PROCESSED, cfg, as_at=as_at)
+    results = board.evaluate_all(measures, tidy, root / PROCESSED, cfg, as_at=as_at, params=load_params(root))
     table = board.measures_table(results)
     quality.gate(table, "board_measures.processed", data_name="board_measures.parquet", results_dir=results_dir,
                  id_columns=["reference", "period"], root=root)
