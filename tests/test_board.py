@@ -260,3 +260,11 @@ def test_a_filter_can_take_a_value_from_params(tmp_path):
     assert got["value"].tolist() == [50.0, 60.0]
     with pytest.raises(Exception, match=r"params.yaml has no rtt_report: icb:"):
         board.measure_rows(measure, pd.DataFrame(), tmp_path, {})
+
+
+def test_a_single_month_between_rebases_is_noted():
+    measure = board.Measure("T-04", "Rebased", "percent", "increase", None, "Owner", {"table": "t", "column": "v"},
+                            rebase=({"date": "2022-02-01", "reason": "r"},))
+    result = board.evaluate(measure, rows([70.0] + [80.0 + i % 3 for i in range(14)]), spc.settings("plotthedots"))
+    assert result.points is not None and pd.isna(result.points["mean"].iloc[0])
+    assert result.check.notes == ["Jan 2022 is the only month of its segment (between rebase dates): no limits"]

@@ -258,6 +258,9 @@ def evaluate(measure: Measure, rows: pd.DataFrame, cfg: spc.Settings) -> Result:
     points = spc.chart(series, direction=measure.improvement_direction, cfg=cfg, rebase=measure.rebase_dates)
     if note := trial_note(points, cfg):
         check.notes.append(note)
+    alone = points.groupby("segment")["period"].agg(["size", "first"])
+    for first in alone.loc[alone["size"] < 2, "first"]:
+        check.notes.append(f"{first:%b %Y} is the only month of its segment (between rebase dates): no limits")
     last = points.iloc[-1]
     return Result(measure, check, points, spc.variation(points, measure.improvement_direction, cfg),
                   spc.assurance(points, measure.target, measure.improvement_direction, cfg),
