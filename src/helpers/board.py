@@ -290,8 +290,7 @@ def measures_table(results: list[Result]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["reference", "period", "value", "segment", "mean", "lower", "upper",
                                      "point_class"])
-    out = pd.concat(frames, ignore_index=True)
-    return out
+    return pd.concat(frames, ignore_index=True)
 
 
 def quarantine_table(tidy: pd.DataFrame, results: list[Result]) -> pd.DataFrame:

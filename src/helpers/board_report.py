@@ -298,7 +298,7 @@ def summary_table(ctx: BoardContext) -> pd.DataFrame:
     rows = []
     for r in ctx.results:
         m = r.measure
-        notes = r.check.problems and ["Not charted: " + "; ".join(r.check.problems)] or []
+        notes = ["Not charted: " + "; ".join(r.check.problems)] if r.check.problems else []
         rows.append({
             "Ref": m.reference, "Measure": m.name,
             "Latest": value_text(r.latest_value, m.unit, suppress),
