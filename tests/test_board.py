@@ -247,3 +247,24 @@ def test_summary_and_exception_pages_say_why_a_measure_is_not_charted():
     assert [h.text for h in pages.find_all("h2")] == ["Exception: T-02 Duplicated"]
     assert "This measure is not charted: duplicated month" in pages.text
     assert not pages.find_all("img")
+
+
+def test_a_filter_can_take_a_value_from_params(tmp_path):
+    table = pd.DataFrame({"period": pd.to_datetime(["2025-12-31", "2026-01-31", "2026-01-31"]),
+                          "org_code": ["QE1", "QE1", "QF7"], "v": [0.5, 0.6, 0.9]})
+    table.to_parquet(tmp_path / "t.parquet")
+    measure = board.Measure("T-03", "From a table", "percent", "increase", 92.0, "Owner",
+                            {"table": "t", "filter": {"org_code": "${rtt_report.icb}"}, "column": "v", "scale": 100})
+    got = board.measure_rows(measure, pd.DataFrame(), tmp_path, {"rtt_report": {"icb": "QE1"}})
+    assert got["period"].tolist() == [pd.Timestamp("2025-12-01"), pd.Timestamp("2026-01-01")]
+    assert got["value"].tolist() == [50.0, 60.0]
+    with pytest.raises(Exception, match=r"params.yaml has no rtt_report: icb:"):
+        board.measure_rows(measure, pd.DataFrame(), tmp_path, {})
+
+
+def test_a_single_month_between_rebases_is_noted():
+    measure = board.Measure("T-04", "Rebased", "percent", "increase", None, "Owner", {"table": "t", "column": "v"},
+                            rebase=({"date": "2022-02-01", "reason": "r"},))
+    result = board.evaluate(measure, rows([70.0] + [80.0 + i % 3 for i in range(14)]), spc.settings("plotthedots"))
+    assert result.points is not None and pd.isna(result.points["mean"].iloc[0])
+    assert result.check.notes == ["Jan 2022 is the only month of its segment (between rebase dates): no limits"]

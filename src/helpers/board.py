@@ -11,6 +11,7 @@ labelled as such.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,7 +108,18 @@ def read_sources(folders: dict[str, Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ts.TIDY_COLUMNS)
 
 
-def measure_rows(measure: Measure, tidy: pd.DataFrame, processed_dir: Path) -> pd.DataFrame:
+def _param(value, params: dict):
+    """``${section.key}`` in a filter means that value of params.yaml (e.g. the report's ICB)."""
+    found = re.fullmatch(r"\$\{([A-Za-z_]+)\.([A-Za-z_]+)\}", str(value))
+    if not found:
+        return value
+    section, key = found.groups()
+    if key not in (params.get(section) or {}):
+        raise InputMissingError(f"measure filter {value}: params.yaml has no {section}: {key}:")
+    return params[section][key]
+
+
+def measure_rows(measure: Measure, tidy: pd.DataFrame, processed_dir: Path, params: dict | None = None) -> pd.DataFrame:
     """The measure's monthly rows (period, value, raw, file, line) before any check."""
     d = measure.data_source
     scale = float(d.get("scale", 1))
@@ -117,7 +129,7 @@ def measure_rows(measure: Measure, tidy: pd.DataFrame, processed_dir: Path) -> p
             raise InputMissingError(f"measure {measure.reference}: {path} not found (its stage has not run)")
         table = pd.read_parquet(path)
         for column, value in (d.get("filter") or {}).items():
-            table = table[table[column].astype(str) == str(value)]
+            table = table[table[column].astype(str) == str(_param(value, params or {}))]
         rows = pd.DataFrame({"period": pd.to_datetime(table["period"]).dt.to_period("M").dt.to_timestamp(),
                              "value": pd.to_numeric(table[d["column"]], errors="coerce") * scale,
                              "raw": None, "source": d["table"], "file": path.name, "line": np.arange(len(table)) + 1})
@@ -246,6 +258,9 @@ def evaluate(measure: Measure, rows: pd.DataFrame, cfg: spc.Settings) -> Result:
     points = spc.chart(series, direction=measure.improvement_direction, cfg=cfg, rebase=measure.rebase_dates)
     if note := trial_note(points, cfg):
         check.notes.append(note)
+    alone = points.groupby("segment")["period"].agg(["size", "first"])
+    for first in alone.loc[alone["size"] < 2, "first"]:
+        check.notes.append(f"{first:%b %Y} is the only month of its segment (between rebase dates): no limits")
     last = points.iloc[-1]
     return Result(measure, check, points, spc.variation(points, measure.improvement_direction, cfg),
                   spc.assurance(points, measure.target, measure.improvement_direction, cfg),
@@ -253,8 +268,8 @@ def evaluate(measure: Measure, rows: pd.DataFrame, cfg: spc.Settings) -> Result:
 
 
 def evaluate_all(measures: list[Measure], tidy: pd.DataFrame, processed_dir: Path, cfg: spc.Settings,
-                 as_at: pd.Timestamp | None = None) -> list[Result]:
-    results = [evaluate(m, measure_rows(m, tidy, processed_dir), cfg) for m in measures]
+                 as_at: pd.Timestamp | None = None, params: dict | None = None) -> list[Result]:
+    results = [evaluate(m, measure_rows(m, tidy, processed_dir, params), cfg) for m in measures]
     dates = [r.latest_period for r in results if r.latest_period is not None]
     as_at = as_at or (max(dates) if dates else None)
     for r in results:
@@ -275,8 +290,7 @@ def measures_table(results: list[Result]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["reference", "period", "value", "segment", "mean", "lower", "upper",
                                      "point_class"])
-    out = pd.concat(frames, ignore_index=True)
-    return out
+    return pd.concat(frames, ignore_index=True)
 
 
 def quarantine_table(tidy: pd.DataFrame, results: list[Result]) -> pd.DataFrame:

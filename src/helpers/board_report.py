@@ -94,7 +94,7 @@ def build(inputs: dict | None = None, root: Path | None = None, **overrides) -> 
                      id_columns=["sheet", "period", "series"], row_label="line", root=root)
     measures = board.load_catalogue(resolve(settings.get("measures", "board_measures.yaml"), root))
     as_at = pd.Timestamp(settings["as_at"]) if settings.get("as_at") not in (None, "latest") else None
-    results = board.evaluate_all(measures, tidy, root / PROCESSED, cfg, as_at=as_at)
+    results = board.evaluate_all(measures, tidy, root / PROCESSED, cfg, as_at=as_at, params=load_params(root))
     table = board.measures_table(results)
     quality.gate(table, "board_measures.processed", data_name="board_measures.parquet", results_dir=results_dir,
                  id_columns=["reference", "period"], root=root)
@@ -298,7 +298,7 @@ def summary_table(ctx: BoardContext) -> pd.DataFrame:
     rows = []
     for r in ctx.results:
         m = r.measure
-        notes = r.check.problems and ["Not charted: " + "; ".join(r.check.problems)] or []
+        notes = ["Not charted: " + "; ".join(r.check.problems)] if r.check.problems else []
         rows.append({
             "Ref": m.reference, "Measure": m.name,
             "Latest": value_text(r.latest_value, m.unit, suppress),
@@ -335,11 +335,11 @@ def spc_figure(result: board.Result):
             ax.scatter(hit["period"], hit["value"], s=22, color=colour, zorder=3, label=cls.capitalize(),
                        marker={"improvement": "^", "concern": "v", "neutral": "D", "common cause": "o"}[cls])
     trial_label = "Process limits (trial)"
-    for i, (_, seg) in enumerate(p.groupby("segment")):
+    for _, seg in p.groupby("segment"):
         if seg["mean"].isna().all():
-            continue
+            continue  # a one-month segment has no limits
         trial = bool(seg["trial"].iloc[0])
-        ax.plot(seg["period"], seg["mean"], color="#212B32", linewidth=1.2, label="Mean" if i == 0 else None)
+        ax.plot(seg["period"], seg["mean"], color="#212B32", linewidth=1.2, label="Mean")
         for col in ("lower", "upper"):
             ax.plot(seg["period"], seg[col], color="#425563", linewidth=1, linestyle=":" if trial else "--",
                     label=(trial_label if trial else "Process limits") if col == "upper" else None)
@@ -348,7 +348,13 @@ def spc_figure(result: board.Result):
     for date in m.rebase_dates:
         if p["period"].min() < date <= p["period"].max():
             ax.axvline(date, color="#768692", linewidth=0.8)
+    months = max(1, len(p))
+    step = next(k for k in (1, 2, 3, 6, 12, 24, 48) if months / k <= 10)
+    ax.xaxis.set_major_locator(mdates.YearLocator(step // 12) if step >= 12
+                               else mdates.MonthLocator(bymonth=range(1, 13, step)))  # one tick per month at most
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+    if m.unit == "count":
+        ax.yaxis.set_major_formatter(plots.mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel({"percent": "%", "count": "number", "millions": "millions"}.get(m.unit, m.unit))
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))

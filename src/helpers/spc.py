@@ -26,6 +26,13 @@ behaviour below that minimum are :class:`Settings`, with two named presets (``PR
     improvement and concern (e.g. a rising trend below the mean), improvement is shown, as the
     tool does.
 
+Where the presets come from: NHSRplotthedots' documentation ("Deviations from Excel defaults":
+the Excel tools do not screen outlying moving ranges; "Number of points required": 12 points,
+trial limits below) and the Making Data Count team's notes on the single-chart tool (limits and
+icons from 13 points; two-of-three counting points beyond the limit, all three on one side,
+only the points beyond 2 sigma flagged; improvement shown when a point signals both ways;
+runs of 6 or 7 selectable).
+
 Rebasing splits the series at given dates: each segment has its own mean and limits, moving
 ranges do not cross a rebase, and runs are counted within a segment only.
 """
