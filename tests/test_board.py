@@ -208,8 +208,8 @@ def test_cover_needs_every_field(tmp_path):
 
 def test_a_listed_section_that_does_not_import_is_an_error():
     with pytest.raises(board_report.BoardSectionError,
-                       match=r"board section 'scorecard_report' .* cannot be imported as helpers.scorecard_report"):
-        board_report.domain_section("scorecard_report", ROOT, {})
+                       match=r"board section 'no_such_report' .* cannot be imported as helpers.no_such_report"):
+        board_report.domain_section("no_such_report", ROOT, {})
     with pytest.raises(board_report.BoardSectionError, match="has no board_section"):
         board_report.domain_section("spc", ROOT, {})
 

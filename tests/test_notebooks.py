@@ -75,3 +75,15 @@ def test_parameters_are_the_stage_section_of_params_yaml(stage):
     assert {k: v for k, v in injected.items() if k != "inputs"} == params[spec.params]
     if spec.sources:
         assert set(injected["inputs"]) == set(spec.sources)
+
+
+def test_the_board_paper_depends_on_every_section_it_embeds():
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    board = dvc["board_paper"]
+    assert set(params["board"]["sections"]) <= set(board["params"])
+    upstream = {next(iter(o)) if isinstance(o, dict) else o
+                for name, stage in dvc.items() if name not in ("board_paper", stages.PUBLISH)
+                for o in stage.get("outs", [])}
+    needed = {o for o in upstream if o.startswith(("data/processed/", "build/validation/"))}
+    assert needed <= set(board["deps"]), sorted(needed - set(board["deps"]))

@@ -428,6 +428,8 @@ def domain_sections(ctx: BoardContext) -> HTML:
 
 
 def domain_section(name: str, root: Path, params: dict) -> str:
+    """``helpers.<name>.board_section(root, params.yaml[<name>])``: each report module's own section
+    of params.yaml has the module's name (rtt_report, scorecard_report, ...)."""
     try:
         module = importlib.import_module(f"helpers.{name}")
     except Exception as exc:
@@ -437,7 +439,7 @@ def domain_section(name: str, root: Path, params: dict) -> str:
     if not callable(section):
         raise BoardSectionError(f"board section '{name}' (params.yaml board: sections:): helpers.{name} has no "
                                 "board_section(root, params) function")
-    return str(section(root, params))
+    return str(section(root, dict(params.get(name) or {})))
 
 
 def quality_appendix(ctx: BoardContext) -> HTML:

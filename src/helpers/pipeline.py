@@ -92,6 +92,7 @@ def publish_stage(root: Path) -> Path:
     documents = [publish.Document(title=spec.document[0], file=spec.document[1],
                                   executed=root / EXECUTED / Path(spec.notebook).name, domains=spec.domains)
                  for spec in stages.STAGES if spec.document]
+    documents.sort(key=lambda d: bool(d.domains))  # the board paper, drawing on every domain, leads
     return publish.publish(
         root, reports=root / "reports", documents=documents,
         executed=[root / EXECUTED / Path(spec.notebook).name for spec in stages.STAGES],

@@ -382,8 +382,11 @@ def _demote(fragment: HTML | str) -> str:
 
 
 def board_section(root: Path, params: dict) -> str:
-    """Waiting times for the board paper: the headline, providers and trend of the RTT report."""
-    settings = dict(params.get("rtt_report", {}))
+    """Waiting times for the board paper: the headline, providers and trend of the RTT report.
+
+    ``params`` is params.yaml's ``rtt_report`` section (or overrides of it).
+    """
+    settings = dict(params)
     ctx = load(icb=settings.pop("icb", None), period=settings.pop("period", None), root=root, **settings)
     head = (f"<h2>Referral to treatment waiting times: {html.esc(ctx.icb_name)}</h2>"
             f"<p>From NHS England's monthly RTT extract, {ctx.month}; the full waiting-times report is "
