@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 EDITIONS = "editions"
+REPORTS, AUDIT = "reports", "audit"  # the index's groups
 LATEST = "latest"
 
 
@@ -127,8 +128,11 @@ def index_page(entries: list[dict], editions: list[str], *, current: str, title:
     ``at_top`` is for ``reports/index.html``, whose links reach into ``editions/<current>/``.
     """
     prefix = f"{EDITIONS}/{current}/" if at_top else ""
-    rows = "".join(f'<li><a href="{html.esc(prefix + e["href"])}">{html.esc(e["title"])}</a>'
-                   f' <span>{html.esc(e.get("note", ""))}</span></li>' for e in entries)
+
+    def listed(group: str) -> str:
+        return "".join(f'<li><a href="{html.esc(prefix + e["href"])}">{html.esc(e["title"])}</a>'
+                       f' <span>{html.esc(e.get("note", ""))}</span></li>'
+                       for e in entries if e.get("group", REPORTS) == group)
     inputs = "".join(f"<li>{html.esc(Path(i['file']).name)} <code>sha256 {html.esc(i['sha256'][:16])}…</code></li>"
                      for i in provenance.get("inputs", []))
     earlier = "".join(
@@ -137,7 +141,8 @@ def index_page(entries: list[dict], editions: list[str], *, current: str, title:
     body = (f"<h1>{html.esc(title)}</h1>"
             f"<p>Edition {html.esc(current)}. Data months: {html.esc(', '.join(provenance.get('periods', [])))}. "
             f"Code version {html.esc(provenance.get('code_version', 'unknown'))}.</p>"
-            f'<h2 class="keep">Reports</h2><ul>{rows}</ul>'
+            f'<h2 class="keep">Reports</h2><ul>{listed(REPORTS)}</ul>'
+            f'<h2 class="keep">For analysts: data quality and the executed notebooks</h2><ul>{listed(AUDIT)}</ul>'
             f'<h2 class="keep">Inputs</h2><ul>{inputs}</ul>'
             + (f'<h2 class="keep">Earlier editions</h2><ul>{earlier}</ul>' if earlier else ""))
     return html.page(title, body, subtitle="Published reports", footer=_footer(provenance),
@@ -188,14 +193,15 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
         log.info("Building Data Docs")
         quality.build_data_docs(validation_dir, staging / "data-docs", root)
         entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",
-                        "href": "data-docs/index.html", "note": "every check on every input and output"})
+                        "href": "data-docs/index.html", "note": "every check on every input and output",
+                        "group": AUDIT})
         audit = staging / "audit"
         audit.mkdir()
         for path in executed:
             shutil.copy2(path, audit / path.name)
             (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance), encoding="utf-8")
             entries.append({"title": f"Executed notebook: {path.name}", "href": f"audit/{path.stem}.html",
-                            "note": f"(with code; .ipynb at audit/{path.name})"})
+                            "note": f"(with code; .ipynb at audit/{path.name})", "group": AUDIT})
         (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
         edition = editions_dir / name
         os.rename(staging, edition)

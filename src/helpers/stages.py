@@ -31,13 +31,6 @@ STAGES: list[Stage] = [
     Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
     Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
           document=("Referral to treatment waiting times", "rtt-waiting-times.html"), domains=("rtt",)),
-    # --- QIPP savings tracker and action plan tracker
-    Stage("cleanse_qipp", "notebooks/50_cleanse_qipp.ipynb", params="qipp", sources=("qipp_tracker",)),
-    Stage("report_qipp", "notebooks/51_report_qipp.ipynb", params="qipp_report",
-          document=("QIPP savings and milestones", "qipp-savings.html"), domains=("qipp",)),
-    Stage("cleanse_actions", "notebooks/52_cleanse_actions.ipynb", params="actions", sources=("action_plan",)),
-    Stage("report_actions", "notebooks/53_report_actions.ipynb", params="actions_report",
-          document=("Action plan tracker", "action-plan.html"), domains=("actions",)),
     # --- referral gateway (referral management centre booking extract)
     Stage("cleanse_referrals", "notebooks/12_cleanse_referrals.ipynb", params="referrals",
           sources=("referral_gateway",)),
@@ -52,6 +45,13 @@ STAGES: list[Stage] = [
           document=("GP practice balanced scorecard", "gp-practice-scorecard.html"), domains=("scorecard",)),
     Stage("packs_scorecard", "notebooks/41_packs_scorecard.ipynb", params="scorecard_report",
           publishes="build/packs"),
+    # --- QIPP savings tracker and action plan tracker
+    Stage("cleanse_qipp", "notebooks/50_cleanse_qipp.ipynb", params="qipp", sources=("qipp_tracker",)),
+    Stage("report_qipp", "notebooks/51_report_qipp.ipynb", params="qipp_report",
+          document=("QIPP savings and milestones", "qipp-savings.html"), domains=("qipp",)),
+    Stage("cleanse_actions", "notebooks/52_cleanse_actions.ipynb", params="actions", sources=("action_plan",)),
+    Stage("report_actions", "notebooks/53_report_actions.ipynb", params="actions_report",
+          document=("Action plan tracker", "action-plan.html"), domains=("actions",)),
     # --- integrated performance report (board paper); keep it last: it embeds the other stages' sections
     Stage("board_paper", "notebooks/90_board_paper.ipynb", params="board",
           sources=("ae_national_timeseries", "rtt_national_timeseries"),
