@@ -187,3 +187,13 @@ def published_sample(tmp_path_factory) -> tuple[Path, subprocess.CompletedProces
     first = run_pipeline(project, "data/raw")
     assert first.returncode == 0, first.stdout + first.stderr
     return project, first
+
+
+@pytest.fixture(scope="session")
+def published_real(tmp_path_factory) -> Path:
+    """A project copy after one run on the real public files (``../shared/data/real``), shared by
+    the real-data e2e tests; sources with no public publication come from the samples."""
+    project = copy_project(tmp_path_factory.mktemp("real_project"))
+    done = run_pipeline(project, REAL, "data/raw")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return project

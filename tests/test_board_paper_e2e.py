@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from browser import Browser, axe_source
-from conftest import ROOT
+from conftest import REAL, ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -129,18 +129,9 @@ def test_the_accessibility_check_does_find_problems(tmp_path, axe):
     assert errors and "boom" in errors[0]
 
 
-def test_real_national_series_publish_a_paper(tmp_path):
-    """The main command on the real A&E and RTT workbooks (with the RTT extract samples)."""
-    from conftest import REAL, copy_project, run_pipeline
-
-    real = tmp_path / "inputs"
-    for folder in ("ae_national_timeseries", "rtt_national_timeseries"):
-        (real / folder).mkdir(parents=True)
-        for f in (REAL / folder).glob("*.xls*"):
-            (real / folder / f.name).write_bytes(f.read_bytes())
-    project = copy_project(tmp_path / "project")
-    done = run_pipeline(project, real, "data/raw")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+def test_real_national_series_publish_a_paper(published_real):
+    """The main command on the real A&E and RTT workbooks."""
+    project = published_real
     # Expected from the publisher's file, read with pandas: March 2024, all types, within 4 hours.
     perf = pd.read_excel(REAL / "ae_national_timeseries" / "Monthly-AE-Time-Series-March-2024.xls",
                          sheet_name="Performance", header=13, engine="xlrd").dropna(subset=["Period"])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REAL, CsvBytes, copy_project, run_pipeline
+from conftest import REAL, CsvBytes, run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "rtt_full_csv" / "SYNTHETIC_20260131-RTT-January-2026-full-extract.csv"
@@ -186,11 +186,9 @@ def test_missing_inputs_folder_is_its_own_exit_code(synthetic_project, tmp_path)
         assert str(inputs) in result.stderr
 
 
-def test_real_national_january_2026(tmp_path):
+def test_real_national_january_2026(published_real):
     """Pointed at the real inputs, the report shows NHS England's January 2026 figures."""
-    project = copy_project(tmp_path / "project")
-    result = run_pipeline(project, REAL, "data/raw")  # sources with no public data from the samples
-    assert result.returncode == 0, result.stdout + result.stderr
+    project = published_real
     with gzip.open(NATIONAL) as f:
         frame = read_publisher_csv(f)
     total, pct = incomplete_figures(frame)

@@ -7,7 +7,6 @@ INITIATIVES - BY WORKSTREAM" table, parsed here with plain string handling), not
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pandas as pd

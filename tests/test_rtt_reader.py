@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import gzip
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,5 @@
 """SPC rules on hand-worked series, for both presets (figures worked by hand in the comments)."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -31,7 +31,7 @@ _SEP = r"\s*(?:-|–|/|to)\s*"
 PATTERNS = [
     ("ongoing", re.compile(r"on[\s-]?going|continuous|continuing", re.I)),
     ("immediate", re.compile(r"immediate(?:ly)?|asap", re.I)),
-    ("quarter", re.compile(rf"q(?P<q>[1-4])\s*(?P<fy1>(?:19|20)?\d{{2}})\s*/\s*(?P<fy2>\d{{2,4}})", re.I)),
+    ("quarter", re.compile(r"q(?P<q>[1-4])\s*(?P<fy1>(?:19|20)?\d{2})\s*/\s*(?P<fy2>\d{2,4})", re.I)),
     ("fin_year", re.compile(r"(?:fy\s*)?(?P<fy1>(?:19|20)?\d{2})\s*/\s*(?P<fy2>\d{1,4})(?![\d/.])", re.I)),
     ("day", re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[./ ]\s*(?P<m>\d{1,2}|" + _MON + r")[./ ]\s*(?P<y>"
                        + _YEAR + r")(?!\d)", re.I)),
