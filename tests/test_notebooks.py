@@ -13,6 +13,7 @@ from helpers import pipeline, stages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TEMPLATES = sorted((ROOT / "notebooks" / "templates").glob("*.ipynb"))  # run by stages, e.g. one per practice
 
 
 def test_every_stage_notebook_exists():
@@ -37,7 +38,7 @@ def test_dvc_yaml_runs_every_registered_stage_and_publish_last():
             assert spec.publishes in dvc[stages.PUBLISH]["deps"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + TEMPLATES, ids=lambda p: p.name)
 def test_outputs_are_stripped(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -45,7 +46,7 @@ def test_outputs_are_stripped(path):
             assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs before committing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + TEMPLATES, ids=lambda p: p.name)
 def test_code_cells_define_no_logic(path):
     """Logic belongs in src/helpers/: no functions, classes or loops in notebook cells."""
     nb = nbformat.read(path, as_version=4)

@@ -29,25 +29,13 @@ PROFILE_ID_COLUMNS = ["provider_code", "commissioner_code", "rtt_part", "treatme
 
 
 @dataclass
-class CleanseResult:
+class CleanseResult(quality.StageResult):
     """What the stage read, checked and wrote, for the notebook to show."""
 
-    files: list[dict] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
-    outcomes: list[quality.Outcome] = field(default_factory=list)
     pathways: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
-    written: list[Path] = field(default_factory=list)
     provenance: dict = field(default_factory=dict)
-
-    def files_table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.files)
-
-    def gates_table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
-            "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed",
-        } for o in self.outcomes])
 
 
 def _wanted(period_end, periods) -> bool:

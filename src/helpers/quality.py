@@ -254,3 +254,22 @@ def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None)
     with contextlib.redirect_stdout(io.StringIO()):
         context.build_data_docs(site_names=["site"])
     return site_dir / "index.html"
+
+
+@dataclass
+class StageResult:
+    """What a cleanse stage read, checked and wrote, for its notebook to show; domains extend it."""
+
+    files: list[dict] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    provenance: dict = field(default_factory=dict)
+
+    def files_table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.files)
+
+    def gates_table(self) -> pd.DataFrame:
+        return pd.DataFrame([{
+            "suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
+            "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed",
+        } for o in self.outcomes])

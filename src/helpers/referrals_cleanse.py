@@ -34,28 +34,15 @@ def table_file(name: str) -> str:
 
 
 @dataclass
-class ReferralsResult:
+class ReferralsResult(quality.StageResult):
     """What the stage read, held back, checked and wrote, for the notebook to show."""
 
-    files: list[dict] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     dropped_identifiers: list[str] = field(default_factory=list)
     as_at: pd.Timestamp | None = None
     rows_read: int = 0
     rows_selected: int = 0
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    outcomes: list[quality.Outcome] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    provenance: dict = field(default_factory=dict)
-
-    def files_table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.files)
-
-    def gates_table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
-            "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed",
-        } for o in self.outcomes])
 
     def quarantine_summary(self) -> pd.DataFrame:
         q = self.tables.get("quarantine", pd.DataFrame(columns=referrals.QUARANTINE_COLUMNS))

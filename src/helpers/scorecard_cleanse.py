@@ -30,22 +30,12 @@ PROVENANCE_FILE = "scorecard_provenance.json"
 
 
 @dataclass
-class Result:
-    files: list[dict] = field(default_factory=list)
-    outcomes: list[quality.Outcome] = field(default_factory=list)
+class Result(quality.StageResult):
     indicators: pd.DataFrame | None = None
     scores: pd.DataFrame | None = None
     practices: pd.DataFrame | None = None
     quarantine: pd.DataFrame | None = None
     written: list[Path] = field(default_factory=list)
-
-    def files_table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.files)
-
-    def gates_table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
-                              "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed"}
-                             for o in self.outcomes])
 
 
 def read_sources(inputs, *, gate_dir: Path | None, root: Path, result: Result) -> dict[str, pd.DataFrame]:

@@ -26,21 +26,12 @@ QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
 
 
 @dataclass
-class StageResult:
+class TrackerResult(quality.StageResult):
     """What a stage read, checked and wrote, for its notebook to show."""
 
-    files: list[dict] = field(default_factory=list)
-    outcomes: list[quality.Outcome] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     quarantine: pd.DataFrame | None = None
-    written: list[Path] = field(default_factory=list)
     provenance: dict = field(default_factory=dict)
-
-    def gates_table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
-            "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed",
-        } for o in self.outcomes])
 
 
 def _one(files: list[Path], what: str) -> Path:
@@ -67,11 +58,11 @@ def _record(root: Path, path: Path, params: dict, *, synthetic: bool, transcribe
     return record
 
 
-def cleanse_qipp(folder: Path, processed: Path, results_dir: Path, root: Path, params: dict | None = None) -> StageResult:
+def cleanse_qipp(folder: Path, processed: Path, results_dir: Path, root: Path, params: dict | None = None) -> TrackerResult:
     """Read the tracker, gate it, rate and roll up the schemes, reconcile with the sheet, write."""
     params = dict(params or {})
     rules = qipp.rules_from(params)
-    result = StageResult()
+    result = TrackerResult()
     _clear(results_dir)
     path = _one(qipp_src.discover(folder, params.get("file_pattern") or qipp_src.DEFAULT_FILE_PATTERN), "QIPP tracker")
     tracker = qipp_src.read(path, header_row=params.get("header_row", qipp_src.DEFAULT_HEADER_ROW),
@@ -122,10 +113,10 @@ def _sheet_ratings(tracker) -> pd.DataFrame:
     return pd.DataFrame({"workstream": names.values, "rag_sheet": rows["rag"].values}).drop_duplicates("workstream")
 
 
-def cleanse_actions(folder: Path, processed: Path, results_dir: Path, root: Path, params: dict | None = None) -> StageResult:
+def cleanse_actions(folder: Path, processed: Path, results_dir: Path, root: Path, params: dict | None = None) -> TrackerResult:
     """Read the action plan, parse timescales, quarantine unusable rows, gate, write."""
     params = dict(params or {})
-    result = StageResult()
+    result = TrackerResult()
     _clear(results_dir)
     path = _one(plan_src.discover(folder, params.get("file_pattern") or plan_src.DEFAULT_FILE_PATTERN), "action plan")
     raw = plan_src.read(path)
@@ -151,11 +142,11 @@ def cleanse_actions(folder: Path, processed: Path, results_dir: Path, root: Path
     return result
 
 
-def run_qipp(folder: Path, params: dict | None = None, root: Path | None = None) -> StageResult:
+def run_qipp(folder: Path, params: dict | None = None, root: Path | None = None) -> TrackerResult:
     root = root or project_root()
     return cleanse_qipp(folder, root / "data" / "processed", root / "build" / "validation" / "qipp", root, params)
 
 
-def run_actions(folder: Path, params: dict | None = None, root: Path | None = None) -> StageResult:
+def run_actions(folder: Path, params: dict | None = None, root: Path | None = None) -> TrackerResult:
     root = root or project_root()
     return cleanse_actions(folder, root / "data" / "processed", root / "build" / "validation" / "actions", root, params)

@@ -1,4 +1,4 @@
-"""What the scorecard's readers share: file discovery, header checks and number parsing."""
+"""What the readers share: file discovery, header checks and number parsing."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ from ..errors import InputMissingError, SourceFormatError
 PRACTICE_CODE = re.compile(r"^[A-Z]\d{5}$")  # ODS GP practice code, e.g. H82006
 
 
-def discover(folder: Path, pattern: str) -> list[Path]:
-    """Files in ``folder`` whose names match ``pattern`` (sorted); missing folder or none -> exit 3."""
+def discover(folder: Path, pattern: str, what: str = "file") -> list[Path]:
+    """Files in ``folder`` whose names match ``pattern`` (sorted); missing folder or none -> exit 3.
+
+    ``what`` names the expected file in the message, e.g. "QIPP tracker (XLSX or CSV)".
+    """
     if not folder.is_dir():
-        raise InputMissingError(f"{folder}: source folder not found")
+        raise InputMissingError(f"{folder}: source folder not found (expected a {what} in it)")
     files = sorted(p for p in folder.iterdir() if p.is_file() and re.search(pattern, p.name))
     if not files:
-        raise InputMissingError(f"{folder}: no file matches {pattern!r}")
+        raise InputMissingError(f"{folder}: no {what} (names matching {pattern!r})")
     return files
 
 

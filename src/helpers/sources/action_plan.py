@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputMissingError, SourceFormatError
+from ..errors import SourceFormatError
+from ._common import discover as _discover
 from .qipp_tracker import _cells, _text
 
 SOURCE_FOLDER = "action_plan"
@@ -32,12 +33,7 @@ ACTION = re.compile(r"^(?P<ref>\d+(?:\.\d+)+)\.?\s+(?P<text>.*)$", re.S)
 
 
 def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[Path]:
-    if not folder.is_dir():
-        raise InputMissingError(f"{folder}: action plan inputs folder not found (expected the plan, XLSX or CSV)")
-    found = sorted(p for p in folder.iterdir() if p.is_file() and re.match(pattern, p.name))
-    if not found:
-        raise InputMissingError(f"{folder}: no action plan file (names matching {pattern})")
-    return found
+    return _discover(folder, pattern, "action plan (XLSX or CSV)")
 
 
 def _header(row: list) -> dict[int, str]:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputMissingError, SourceFormatError
+from ..errors import SourceFormatError
+from ._common import discover as _discover
 from . import timeseries as ts
 
 SOURCE_FOLDER = "ae_national_timeseries"
@@ -34,12 +35,7 @@ TOTAL_ATTENDANCES = "Total Attendances"
 
 
 def find_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise InputMissingError(f"no {SOURCE_FOLDER}/ folder at {folder}")
-    files = sorted(p for p in folder.iterdir() if FILE_PATTERN.match(p.name))
-    if not files:
-        raise InputMissingError(f"no A&E time-series workbook (Monthly-AE-Time-Series-<Month>-<YYYY>.xls) in {folder}")
-    return files
+    return _discover(folder, FILE_PATTERN.pattern, "A&E time-series workbook (Monthly-AE-Time-Series-<Month>-<YYYY>.xls)")
 
 
 def _header_row(rows: list[list], path: Path, sheet: str) -> tuple[int, int]:

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputMissingError, SourceFormatError
+from ..errors import SourceFormatError
+from ._common import discover as _discover
 
 SOURCE_FOLDER = "qipp_tracker"
 DEFAULT_FILE_PATTERN = r"(?i)^(TRANSCRIBED_|SYNTHETIC_)?.*qipp.*\.(xlsx|csv)$"
@@ -70,14 +71,7 @@ class Tracker:
 
 
 def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[Path]:
-    if not folder.is_dir():
-        raise InputMissingError(f"{folder}: QIPP tracker inputs folder not found (expected the tracker "
-                                f"workbook, XLSX or CSV, in it)")
-    regex = re.compile(pattern)
-    found = sorted(p for p in folder.iterdir() if p.is_file() and regex.match(p.name))
-    if not found:
-        raise InputMissingError(f"{folder}: no QIPP tracker file (names matching {pattern})")
-    return found
+    return _discover(folder, pattern, "QIPP tracker workbook (XLSX or CSV)")
 
 
 def parse_amount(value) -> tuple[float, bool]:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputMissingError, SourceFormatError
+from ..errors import SourceFormatError
+from ._common import discover as _discover
 from . import timeseries as ts
 
 SOURCE_FOLDER = "rtt_national_timeseries"
@@ -34,12 +35,7 @@ OVER_52 = f"{INCOMPLETE}: No. > 52 weeks"
 
 
 def find_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise InputMissingError(f"no {SOURCE_FOLDER}/ folder at {folder}")
-    files = sorted(p for p in folder.iterdir() if FILE_PATTERN.match(p.name))
-    if not files:
-        raise InputMissingError(f"no RTT overview time-series workbook (RTT-Overview-Timeseries-*.xlsx) in {folder}")
-    return files
+    return _discover(folder, FILE_PATTERN.pattern, "RTT overview time-series workbook (RTT-Overview-Timeseries-*.xlsx)")
 
 
 def _header(rows: list[list], path: Path) -> tuple[int, int, int]:
