@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
 	@echo "make test                                 run the tests"
-	@echo "make bench                                benchmarks on the national RTT file (bench/)"
+	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
 	@echo "make lab                                  open JupyterLab on the notebooks"
 	@echo "make sample                               regenerate the synthetic samples in data/raw/"
 
@@ -35,6 +35,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
 	$(PY) bench/bench_referrals.py
+	$(PY) bench/bench_scorecard.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
