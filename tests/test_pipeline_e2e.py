@@ -220,3 +220,14 @@ def test_notebook_runs_top_to_bottom_as_in_jupyterlab(synthetic_project, name):
     assert not errors
     shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type in ("display_data", "execute_result")]
     assert len(shown) >= 3
+
+
+def test_every_published_page_opens_with_one_main_heading(synthetic_project):
+    project, _ = synthetic_project
+    latest = project / "reports" / "latest"
+    pages = [latest / "index.html", *latest.glob("*.html"), *sorted((latest / "packs").glob("*.html"))[:3]]
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        headings = soup.find_all(re.compile(r"^h[1-6]$"))
+        assert headings and headings[0].name == "h1", f"{page.name}: first heading is {headings[:1]}"
+        assert len(soup.find_all("h1")) == 1, f"{page.name}: one h1 per page"
