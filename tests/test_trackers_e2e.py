@@ -134,4 +134,7 @@ def test_notebook_runs_top_to_bottom_as_in_jupyterlab(published_sample, name):
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(project / "notebooks")}}).execute()
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert re.search("QIPP|Action|action", json.dumps(nb.cells[-1].outputs) + json.dumps(nb.cells[2].outputs))
+    shown = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.outputs])
+    # a report notebook shows its board section; a cleanse notebook what it read and checked
+    wanted = r"QIPP savings and milestones \d{4}/\d{2}|Action plan as at \d" if "report" in name else "QIPP|[Aa]ction"
+    assert re.search(wanted, shown)
