@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, copy_project, python, timed
+
 NATIONAL = "20260131-RTT-January-2026-full-extract.csv.gz"
 
 BASELINE = """
@@ -31,24 +29,6 @@ started = time.perf_counter()
 frame = pd.read_csv(sys.argv[1], keep_default_na=False, na_values=[""], low_memory=False)
 print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(frame))
 """
-
-
-def copy_project(dest: Path) -> Path:
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    return dest
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"failed: {' '.join(command)}\n{result.stdout}\n{result.stderr}")
-    return time.perf_counter() - started
 
 
 def main() -> int:
@@ -77,8 +57,7 @@ def main() -> int:
         # Largest process waited for so far (the notebook kernel); read before the baseline runs.
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"Baseline: plain pandas read of {NATIONAL}", flush=True)
-        out = subprocess.run([sys.executable, "-c", BASELINE, str(national)], capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = python(BASELINE, ROOT, national).split()
         base_seconds, base_kb, rows = float(out[0]), int(out[1]), int(out[2])
 
 

@@ -13,13 +13,12 @@ Prints time and peak memory of each and their ratio. Targets (issue): under 30 s
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, python
+
 
 BASELINE = """
 import resource, sys, time
@@ -44,10 +43,7 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.rows_r
 
 
 def child(code: str, *args) -> list[str]:
-    result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
-    if result.returncode:
-        sys.exit(f"failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout.split()
+    return python(code, ROOT, *args).split()
 
 
 def main() -> int:

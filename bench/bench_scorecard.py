@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, copy_project, python, run_checked
+
 SOURCES = ["fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments", "gp_practice_reference"]
 
 SCORECARD = """
@@ -55,21 +54,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "packs": len(entries
 """
 
 
-def copy_project(dest: Path) -> Path:
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    return dest
-
-
 def run_json(code: str, cwd: Path, *args: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True)
-    if result.returncode:
-        sys.exit(f"failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(python(code, cwd, *args).strip().splitlines()[-1])
 
 
 def naive_loop(project: Path, codes: list[str], params: dict) -> float:
@@ -88,9 +74,7 @@ def naive_loop(project: Path, codes: list[str], params: dict) -> float:
              "--cwd", str(project), "--no-progress-bar"],
             [str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
         ):
-            result = subprocess.run(command, cwd=project, capture_output=True, text=True)
-            if result.returncode:
-                sys.exit(f"naive loop failed: {' '.join(command)}\n{result.stderr[-2000:]}")
+            run_checked(command, project)
     return time.perf_counter() - started
 
 
