@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from . import timescales
+from .errors import QUARANTINE_COLUMNS
 
 COMPLETE = {"complete", "completed", "done", "achieved", "closed", "c"}
 STATES = ["overdue", "due now", "due soon", "not yet due", "ongoing", "complete"]
@@ -82,7 +83,7 @@ def tidy(raw: pd.DataFrame, *, file: str, lead_aliases: dict | None = None):
         for c in ("start", "due"):
             if c in frame:
                 frame[c] = pd.to_datetime(frame[c])
-    q = pd.DataFrame(quarantine, columns=["source", "file", "line", "column", "value", "reason"])
+    q = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
     return a, m, q
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from . import spc
-from .errors import InputMissingError, SourceFormatError
+from .errors import QUARANTINE_COLUMNS, InputMissingError, SourceFormatError
 from .sources import ae_national_timeseries as ae_src
 from .sources import rtt_national_timeseries as rtt_src
 from .sources import timeseries as ts
@@ -298,9 +298,9 @@ def quarantine_table(tidy: pd.DataFrame, results: list[Result]) -> pd.DataFrame:
     rows = [ts.quarantine(tidy)] if len(tidy) else []
     extra = [q for r in results for q in r.check.quarantine]
     if extra:
-        rows.append(pd.DataFrame(extra, columns=ts.QUARANTINE_COLUMNS))
+        rows.append(pd.DataFrame(extra, columns=QUARANTINE_COLUMNS))
     if not rows:
-        return pd.DataFrame(columns=ts.QUARANTINE_COLUMNS)
+        return pd.DataFrame(columns=QUARANTINE_COLUMNS)
     out = pd.concat(rows, ignore_index=True)
     out["line"] = out["line"].astype("int64")
     return out.astype({c: "string" for c in ("source", "file", "column", "value", "reason")})

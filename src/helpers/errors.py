@@ -48,3 +48,8 @@ EXIT_CODES_BY_NAME = {
     cls.__name__: cls.exit_code
     for cls in (PipelineError, InputMissingError, SourceFormatError, DataQualityError)
 }
+
+
+# Rows set aside rather than stopping the run are written, with these columns, to
+# data/processed/<domain>_quarantine.parquet; the board paper's data-quality appendix reads them all.
+QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason"]

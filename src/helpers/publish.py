@@ -17,9 +17,9 @@ import json
 import logging
 import os
 import re
-from html import unescape
 import shutil
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import nbformat

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .errors import QUARANTINE_COLUMNS
 from .sources import referral_extract as src
 
-QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
 WAIT_BANDS = [(0, 5, "0-5 weeks"), (6, 9, "6-9 weeks"), (10, 13, "10-13 weeks"), (14, None, "14+ weeks")]
 URGENT = ("urgent", "two_week_wait")
 PRACTICE_CODE = r"^[A-Z]\d{5}$"  # ODS GP practice code

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import provenance, quality, referrals
 from .config import project_root, source_dir
-from .errors import SourceFormatError
+from .errors import QUARANTINE_COLUMNS, SourceFormatError
 from .sources import referral_extract as src
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class ReferralsResult(quality.StageResult):
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def quarantine_summary(self) -> pd.DataFrame:
-        q = self.tables.get("quarantine", pd.DataFrame(columns=referrals.QUARANTINE_COLUMNS))
+        q = self.tables.get("quarantine", pd.DataFrame(columns=QUARANTINE_COLUMNS))
         return (q.groupby(["source", "column", "reason"]).agg(rows=("line", "nunique"), example_line=("line", "min"))
                 .reset_index().sort_values("rows", ascending=False, ignore_index=True))
 

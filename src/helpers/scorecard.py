@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from . import stats
-from .errors import SourceFormatError
+from .errors import QUARANTINE_COLUMNS, SourceFormatError
 
 CATALOGUE_FILE = "catalogue/indicators.yaml"
 TYPES = ("proportion", "rate", "ratio", "context")
@@ -37,7 +37,6 @@ BAND_ORDER = [GOOD, ACCEPTABLE, UNACCEPTABLE, NOT_BANDED]
 NATIONAL_SOURCES = {"fingertips_practice", "qof_2020_21", "gp_payments", "gp_practice_reference"}
 
 KEY = ["indicator_id", "practice_code", "period"]
-QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
 
 
 @dataclass(frozen=True)

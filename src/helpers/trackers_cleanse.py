@@ -17,12 +17,11 @@ import pandas as pd
 
 from . import actions, provenance, qipp, quality
 from .config import project_root
-from .errors import SourceFormatError
+from .errors import QUARANTINE_COLUMNS, SourceFormatError
 from .sources import action_plan as plan_src
 from .sources import qipp_tracker as qipp_src
 
 log = logging.getLogger(__name__)
-QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
 
 
 @dataclass

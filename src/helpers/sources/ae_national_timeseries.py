@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SourceFormatError
-from ._common import discover as _discover
 from . import timeseries as ts
+from ._common import discover as _discover
 
 SOURCE_FOLDER = "ae_national_timeseries"
 SHEETS = ("Activity", "Performance")

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SourceFormatError
-from ._common import discover as _discover
 from . import timeseries as ts
+from ._common import discover as _discover
 
 SOURCE_FOLDER = "rtt_national_timeseries"
 SHEET = "Full Time Series"

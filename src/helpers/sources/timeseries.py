@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SourceFormatError
+from ..errors import QUARANTINE_COLUMNS, SourceFormatError
 
 TIDY_COLUMNS = ["source", "file", "sheet", "line", "period", "series", "value", "raw"]
-QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason"]
 NOT_AVAILABLE = {"-"}   # the publishers' "not collected / not applicable"
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # date serials of 1900-based workbooks (datemode 0)
 
