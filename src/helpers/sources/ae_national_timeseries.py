@@ -81,11 +81,7 @@ def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
                                         column="Period")
             continue  # trailing empty rows
         period = ts.month(period_cell, datemode, path, r + 1, "Period")
-        for (c, name), value in zip(names.items(), cells):
-            num = ts.number(value)
-            records.append({"source": SOURCE_FOLDER, "file": path.name, "sheet": sheet, "line": r + 1,
-                            "period": period, "series": name, "value": num,
-                            "raw": None if num is not None else ts.cell_text(value)})
+        records += ts.row_records(SOURCE_FOLDER, path, sheet, r + 1, period, names, cells)
     if not records:
         raise SourceFormatError(path, f"sheet {sheet!r}: no month rows under the header", line=header + 2)
     return ts.tidy(records)

@@ -75,11 +75,7 @@ def read(path: Path) -> pd.DataFrame:
         if ts.cell_text(period_cell) == "":
             raise SourceFormatError(path, "values in a row with no month", line=r + 1, column="Month")
         period = ts.month(period_cell, datemode, path, r + 1, "Month")
-        for (c, name), value in zip(names.items(), cells):
-            num = ts.number(value)
-            records.append({"source": SOURCE_FOLDER, "file": path.name, "sheet": SHEET, "line": r + 1,
-                            "period": period, "series": name, "value": num,
-                            "raw": None if num is not None else ts.cell_text(value)})
+        records += ts.row_records(SOURCE_FOLDER, path, SHEET, r + 1, period, names, cells)
     if not records:
         raise SourceFormatError(path, "no month rows under the header", line=top + 3)
     return ts.tidy(records)

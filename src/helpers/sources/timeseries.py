@@ -84,6 +84,16 @@ def number(value) -> float | None:
     return None
 
 
+def row_records(source: str, path: Path, sheet: str, line: int, period, names: dict, cells: list) -> list[dict]:
+    """One record per series of a month's row; a cell that is not a number keeps its text in ``raw``."""
+    records = []
+    for name, value in zip(names.values(), cells):
+        num = number(value)
+        records.append({"source": source, "file": path.name, "sheet": sheet, "line": line, "period": period,
+                        "series": name, "value": num, "raw": None if num is not None else cell_text(value)})
+    return records
+
+
 def tidy(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=TIDY_COLUMNS)
     frame["period"] = pd.to_datetime(frame["period"])
