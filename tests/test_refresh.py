@@ -375,3 +375,51 @@ def test_refresh_and_notify_settings_make_no_stage_stale(published_sample):
         assert "report_qipp" in status()  # the check can fail: a stage's own section does make it stale
     finally:
         params.write_text(original)
+
+
+# --- the shipped scheduling examples ---------------------------------------------------------------
+
+def test_crontab_example_runs_the_entry_point_with_secrets_from_the_env_file(tmp_path):
+    """The crontab line as cron's /bin/sh runs it, paths pointed at a project copy and a filled env file."""
+    lines = [x for x in (ROOT / "deploy" / "crontab.example").read_text().splitlines()
+             if x.strip() and not x.startswith("#") and "=" not in x.split()[0]]
+    [entry] = lines
+    minute, hour, day, month, weekday, command = entry.split(None, 5)
+    assert (month, weekday) == ("*", "*") and day.isdigit() and "flock" not in command
+    project = copy_project(tmp_path / "project")
+    with SmtpServer() as smtp, WebhookServer() as hook:
+        env_file = (ROOT / "deploy" / "refresh.env.example").read_text()
+        filled = {"NOTIFY_SMTP_HOST": "127.0.0.1", "NOTIFY_SMTP_PORT": str(smtp.port), "NOTIFY_SMTP_SECURITY": "none",
+                  "NOTIFY_SMTP_PASSWORD": "s3cret", "NOTIFY_WEBHOOK_URL": hook.url}
+        for name, value in filled.items():
+            env_file = re.sub(rf"^export {name}=.*$", f"export {name}={value}", env_file, flags=re.M)
+        (tmp_path / "refresh.env").write_text(env_file)
+        command = (command.replace("/srv/nhs-analytics", str(project)).replace("/etc/nhs-analytics/refresh.env", str(tmp_path / "refresh.env"))
+                   .replace("/srv/nhs-inputs", str(tmp_path / "not-yet-delivered")).replace(".venv/bin/python", sys.executable))
+        cron = subprocess.run(["/bin/sh", "-c", command], env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+                              capture_output=True, text=True, timeout=120)
+    assert cron.stdout.startswith("NHS analytics refresh exited 3 "), cron.stdout + cron.stderr  # what cron mails
+    [mail] = smtp.deliveries
+    assert mail.login == ("bi-refresh@example.nhs.uk", "s3cret") and "exit 3" in mail.message["Subject"]
+    assert mail.recipients == ["bi-team@example.nhs.uk", "performance@example.nhs.uk"]
+    assert len(hook.posts) == 1 and hook.posts[0][2]["type"] == "message"  # the example's style: teams
+    assert len(list((project / "logs").glob("*-run.log"))) == 1
+
+
+def test_ci_workflow_runs_the_entry_point_monthly_and_keeps_reports_and_log():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "monthly-refresh.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert "workflow_dispatch" in triggers
+    [schedule] = triggers["schedule"]
+    fields = schedule["cron"].split()
+    assert len(fields) == 5 and fields[2].isdigit() and fields[3:] == ["*", "*"]  # once a month
+    steps = workflow["jobs"]["refresh"]["steps"]
+    [refresh] = [s for s in steps if "helpers.pipeline run" in s.get("run", "")]
+    assert all(v.startswith("${{ secrets.") for k, v in refresh["env"].items()
+               if k in ("NOTIFY_SMTP_PASSWORD", "NOTIFY_WEBHOOK_URL"))
+    [upload] = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert upload["if"] == "always()"
+    kept = upload["with"]["path"].split()
+    assert "reports/" in kept and "logs/" in kept and "build/last_run.json" in kept

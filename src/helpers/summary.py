@@ -247,7 +247,7 @@ def text(summary: dict) -> str:
         lines.append(f"Stages: none ran ({len(skipped)} unchanged)")
     v = s["validation"]
     lines.append(f"Validation: {_count(v['suites'], 'suite')}, {_count(v['expectations'], 'expectation')} "
-                 f"({v['checked_this_run']} suites checked in this run), {v['failed']} failed "
+                 f"({_count(v['checked_this_run'], 'suite')} checked in this run), {v['failed']} failed "
                  f"({v['critical_failed']} critical)")
     if s["first_problem"]:
         lines.append("First problem: " + s["first_problem"].replace("\n", "\n  "))
