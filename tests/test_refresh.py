@@ -8,6 +8,7 @@ first stage's gate) so that each costs seconds, not a full pipeline run.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -159,7 +160,7 @@ def two_runs(tmp_path_factory):
 def test_two_runs_at_once_one_runs_and_the_other_exits_locked(two_runs):
     winner, _, _ = two_runs["winner"]
     _, out, err = two_runs["loser"]
-    assert f"another run holds the lock" in err and f"PID {winner.pid}" in err
+    assert "another run holds the lock" in err and f"PID {winner.pid}" in err
     assert out == "" and "Running stage" not in err
 
 
@@ -284,7 +285,6 @@ def test_input_changes_since_the_last_successful_run(tmp_path):
     (folder / "a.csv").write_text("one")
     (folder / "b.csv").write_text("two")
     first = summary.fingerprint({"rtt_full_csv": str(folder)}, tmp_path)
-    import hashlib
     assert first["rtt_full_csv"]["a.csv"]["sha256"] == hashlib.sha256(b"one").hexdigest()
     (folder / "b.csv").write_text("TWO")
     (folder / "c.csv").write_text("three")
@@ -423,3 +423,20 @@ def test_ci_workflow_runs_the_entry_point_monthly_and_keeps_reports_and_log():
     assert upload["if"] == "always()"
     kept = upload["with"]["path"].split()
     assert "reports/" in kept and "logs/" in kept and "build/last_run.json" in kept
+
+
+def test_fingerprint_records_an_unreadable_file_without_failing(tmp_path, monkeypatch):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "ok.csv").write_text("fine")
+    (tmp_path / "s" / "locked.csv").write_text("secret")
+    real_hash = summary._sha256
+
+    def refuse(path):  # as the OS refuses a file another account owns (tests here may run as root)
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_hash(path)
+
+    monkeypatch.setattr(summary, "_sha256", refuse)
+    files = summary.fingerprint({"s": "s"}, tmp_path)["s"]
+    assert files["locked.csv"] == {"sha256": None, "error": "PermissionError: Permission denied"}
+    assert files["ok.csv"]["sha256"] == real_hash(tmp_path / "s" / "ok.csv")

@@ -19,7 +19,6 @@ import argparse
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 import traceback

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +135,11 @@ def acquire(path: Path, command: str) -> RunLock:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     if not _try_lock(fd):
         holder = _read_holder(fd)
+        for _ in range(20):  # the holder writes its details just after locking: give it a moment
+            if holder:
+                break
+            time.sleep(0.05)
+            holder = _read_holder(fd)
         os.close(fd)
         raise Locked(path, holder)
     holder = {"pid": os.getpid(), "host": socket.gethostname(),

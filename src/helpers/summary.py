@@ -56,11 +56,14 @@ def fingerprint(folders: dict[str, str], root: Path, previous: dict | None = Non
         files = {}
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
             name = path.relative_to(base).as_posix()
-            stat = path.stat()
-            old = known.get(name, {})
-            same = old.get("size") == stat.st_size and old.get("mtime_ns") == stat.st_mtime_ns
-            files[name] = {"sha256": old["sha256"] if same and "sha256" in old else _sha256(path),
-                           "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            try:
+                stat = path.stat()
+                old = known.get(name, {})
+                same = old.get("size") == stat.st_size and old.get("mtime_ns") == stat.st_mtime_ns
+                files[name] = {"sha256": old["sha256"] if same and old.get("sha256") else _sha256(path),
+                               "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            except OSError as exc:  # unreadable: the stage reading it reports that, with its own exit code
+                files[name] = {"sha256": None, "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
         out[source] = files
     return out
 
