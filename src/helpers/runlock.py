@@ -129,8 +129,9 @@ class RunLock:
 
 
 def acquire(path: Path, command: str) -> RunLock:
-    """Take the lock or raise :class:`Locked` at once (never waits): a scheduled run that finds
-    another still going should say so and stop, not queue behind it."""
+    """Take the lock or raise :class:`Locked` (never queues for it): a scheduled run that finds
+    another still going should say so and stop, not wait behind it. It waits at most a second,
+    and only for the holder's details if the holder has locked but not yet written them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     if not _try_lock(fd):
