@@ -1,6 +1,17 @@
 """Errors the pipeline reports to people, and the exit codes they map to.
 
-Schedulers and CI read the exit code, so each kind of failure has its own.
+Schedulers and CI read the exit code of ``python -m helpers.pipeline run``, so each kind of
+failure has its own:
+
+====  ===================================================================================
+code  meaning
+====  ===================================================================================
+0     success: an edition was published, or nothing had changed
+1     internal error (a bug, a crashed tool, a full disk): see the run's log
+2     data-quality failure: an unreadable file or a failed critical expectation
+3     input missing: no inputs folder, no source subfolder, or no matching files
+4     locked: another run holds the lock; this one did nothing
+====  ===================================================================================
 """
 
 from __future__ import annotations
@@ -9,6 +20,7 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_DATA_QUALITY = 2
 EXIT_INPUT_MISSING = 3
+EXIT_LOCKED = 4
 
 
 class PipelineError(Exception):
