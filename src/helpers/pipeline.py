@@ -6,6 +6,10 @@
     Exit codes: 0 success, 1 internal error, 2 data-quality failure (a critical expectation or an
     unreadable file), 3 input missing. On failure nothing is published and ``reports/`` keeps the
     last good edition.
+``check``
+    preflight: each cleanse stage's reading and critical raw gates on the inputs folders given,
+    in-process, outputs to a temporary folder (nothing in ``data/processed``, ``build`` or
+    ``reports`` is touched); the same exit codes and messages as ``run``. ``--source`` narrows it.
 ``stage NAME``
     one DVC stage (called by ``dvc repro``): executes the stage's notebook with Papermill.
 
@@ -159,6 +163,13 @@ def run_main(inputs: list[str], force: bool = False) -> int:
     return EXIT_INTERNAL
 
 
+def check_main(inputs: list[str], sources: list[str] | None) -> int:
+    """Preflight the inputs (see :mod:`helpers.preflight`); never writes into the project."""
+    from . import preflight
+
+    return preflight.report(preflight.check(inputs, sources, project_root()), sys.stdout, sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="folders of publisher files, one subfolder per source; each source is taken from "
                      "the first folder that has it (default: data/raw, the shipped synthetic samples)")
     run.add_argument("--force", action="store_true", help="re-run every stage even if nothing changed")
+    check = sub.add_parser("check", help="check input files as a run would, without writing or publishing")
+    check.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                       help="folders of publisher files, located as for run")
+    check.add_argument("--source", nargs="+", choices=stages.sources(), metavar="SOURCE",
+                       help=f"check only the stages reading these sources ({', '.join(stages.sources())})")
     stage = sub.add_parser("stage", help="run one stage (called by dvc repro)")
     stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
     args = parser.parse_args(argv)
@@ -174,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are set-up chatter
     if args.command == "run":
         return run_main(args.inputs, args.force)
+    if args.command == "check":
+        return check_main(args.inputs, args.source)
     return stage_main(args.name)
 
 

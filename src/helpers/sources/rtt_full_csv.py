@@ -29,7 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .. import privacy
 from ..errors import InputMissingError, SourceFormatError
+from ._common import check_size, utf8_problem
 
 SOURCE_FOLDER = "rtt_full_csv"
 
@@ -89,6 +91,7 @@ def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> tuple[list[Rt
     found, skipped = [], []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         if regex.match(path.name):
+            check_size(path)
             found.append(RttFile(path, synthetic=path.name.upper().startswith("SYNTHETIC")))
         elif path.suffix.lower() in {".csv", ".gz", ".zip"}:
             skipped.append(path)
@@ -160,6 +163,9 @@ def read(path: Path) -> pd.DataFrame:
     data = _open_bytes(path)
     if not data.strip():
         raise SourceFormatError(path, "the file is empty (expected a header line and data rows)")
+    problem = utf8_problem(path, data)
+    if problem:
+        raise problem
     header = next(csv.reader(io.StringIO(data[:20000].decode("utf-8-sig", errors="replace"))))
     try:
         table = pacsv.read_csv(
@@ -176,6 +182,7 @@ def read(path: Path) -> pd.DataFrame:
     frame.index = pd.RangeIndex(HEADER_LINE + 1, HEADER_LINE + 1 + len(frame), name="line")
     frame.columns = [c.strip() for c in frame.columns]
     _parse_counts(path, frame)
+    privacy.refuse_in_frame(frame, path)  # an aggregate publication: no patient can be named in it
     return frame
 
 
