@@ -57,10 +57,10 @@ def _column_hits(values: pd.Series) -> pd.Series:
 
 def first_in_frame(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> tuple[str, object] | None:
     """(column, row label) of the first cell holding an NHS number, scanning column by column."""
-    for column in frame.columns:
+    for position, column in enumerate(frame.columns):
         if column in skip:
             continue
-        hits = _column_hits(frame[column])
+        hits = _column_hits(frame.iloc[:, position])  # by position: a spoiled header may repeat a name
         if hits.any():
             return str(column), hits[hits].index[0]
     return None
@@ -104,5 +104,5 @@ def refuse_in_rows(rows: list[list], path: Path, sheet: str | None = None) -> No
     hit = first_in_rows(rows)
     if hit:
         line, column = hit
-        where = f"{column_letter(column)}" if sheet is None else f"{column_letter(column)} of sheet {sheet!r}"
-        raise SourceFormatError(path, PROBLEM, line=line, column=where)
+        problem = PROBLEM if sheet is None else f"sheet {sheet!r}: {PROBLEM}"
+        raise SourceFormatError(path, problem, line=line, column=column_letter(column))

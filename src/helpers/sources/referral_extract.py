@@ -134,6 +134,9 @@ def _read_table(path: Path) -> pd.DataFrame:
             # pyarrow's multi-threaded parser: a million-row extract reads in about a second
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
                                 compression="gzip" if name.endswith(".gz") else None, engine="pyarrow")
+    except EOFError:
+        raise SourceFormatError(path, "cannot be read as CSV: the compressed file ends early (a truncated "
+                                      "download or copy?); supply the whole file") from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         if not name.endswith(".xlsx"):
             problem = _encoding_problem(path)

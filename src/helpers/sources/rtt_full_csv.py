@@ -134,6 +134,17 @@ def _locate_ragged_row(path: Path, data: bytes, width: int) -> SourceFormatError
     return SourceFormatError(path, "the CSV could not be parsed")
 
 
+def _refuse_moved_header(path: Path, data: bytes) -> None:
+    """A header pushed down by title lines: say where it is, rather than let every column check fail."""
+    lines = io.StringIO(data[:20000].decode("utf-8-sig", errors="replace"), newline="")
+    for number, row in enumerate(csv.reader(lines), start=1):
+        if number > 1 and row and row[0].strip() == ID_COLUMNS[0]:
+            raise SourceFormatError(path, f"expected the header ({', '.join(ID_COLUMNS[:3])}, ...) on line 1, found "
+                                          f"it on line {number}: remove the {number - 1} line(s) above it", line=1)
+        if number >= 20:
+            return
+
+
 def _parse_counts(path: Path, frame: pd.DataFrame) -> None:
     """Make every count column numeric in place, or say where a cell is not a number."""
     for column in COUNT_COLUMNS:
@@ -167,6 +178,8 @@ def read(path: Path) -> pd.DataFrame:
     if problem:
         raise problem
     header = next(csv.reader(io.StringIO(data[:20000].decode("utf-8-sig", errors="replace"))))
+    if header[0].strip() != ID_COLUMNS[0]:
+        _refuse_moved_header(path, data)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
