@@ -103,7 +103,8 @@ def publish_stage(root: Path) -> Path:
         folders=[root / spec.publishes for spec in stages.STAGES if spec.publishes],
         validation_dir=root / "build/validation", provenance=publish.merged_provenance(root / "data/processed"),
         title=params.get("publish", {}).get("title", "Commissioner performance reports"),
-        keep=int(params.get("publish", {}).get("keep_editions", 12)))
+        keep=int(params.get("publish", {}).get("keep_editions", 12)),
+        csv_exports=params.get("publish", {}).get("csv_exports") or [])
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:
