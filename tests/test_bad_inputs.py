@@ -116,7 +116,20 @@ def test_check_command_exit_code_message_and_no_outputs(tmp_path):
     assert re.search(case["message"], result.stderr)
     assert "OK   cleanse_actions" in result.stdout  # the other stage asked for is still checked
     assert "Check failed at cleanse_qipp (exit 2)" in result.stderr
+    # the stages' own "Wrote ..." lines would name files in the check's temporary folder
+    assert "Wrote " not in result.stdout + result.stderr
+    assert "nhs-analytics-check-" not in result.stdout + result.stderr
     assert _outputs(ROOT) == before
+
+
+def test_check_leaves_write_lines_of_a_real_run_alone(caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    preflight.check([str(RAW)], ["action_plan"], ROOT)
+    assert not [r for r in caplog.records if r.getMessage().startswith("Wrote ")]
+    logging.getLogger("helpers.trackers_cleanse").info("Wrote x.parquet")  # after the check: shown again
+    assert caplog.records[-1].getMessage() == "Wrote x.parquet"
 
 
 def test_check_reports_a_missing_source_with_exit_3(tmp_path):

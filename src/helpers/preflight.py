@@ -12,9 +12,10 @@ the other stages' processed tables, are left to the run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,26 @@ CHECKS: dict[str, Callable[..., str]] = {
 }
 
 
+class _NoWrites(logging.Filter):
+    """Drops the stages' "Wrote ..." lines: in a check they would name files in a temporary folder
+    that is deleted at the end, and an analyst could take them for project outputs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Wrote ")
+
+
+@contextlib.contextmanager
+def _without_write_lines() -> Iterator[None]:
+    handlers, quiet = list(logging.getLogger().handlers), _NoWrites()
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
+
+
 def stages_for(sources: list[str] | None) -> list[stages.Stage]:
     """The stages that read any of ``sources`` (every stage with inputs when None), in run order."""
     return [s for s in stages.STAGES if s.sources and (not sources or set(s.sources) & set(sources))]
@@ -125,7 +146,7 @@ def check(inputs: list[str], sources: list[str] | None, root: Path) -> list[Stag
         return [StageCheck("inputs", EXIT_INPUT_MISSING, message)]
     params = load_params(root)
     outcomes = []
-    with tempfile.TemporaryDirectory(prefix="nhs-analytics-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="nhs-analytics-check-") as tmp, _without_write_lines():
         for stage in chosen:
             folders = {s: resolve(found[s], root) for s in stage.sources}
             section = dict(params.get(stage.params, {}) or {}) if stage.params else {}
@@ -161,5 +182,6 @@ def report(outcomes: list[StageCheck], out, err) -> int:
         print(f"\nCheck failed at {', '.join(failed)} (exit {code}): the scheduled run would stop here. "
               f"Nothing was written to data/processed/ or reports/.", file=err, flush=True)
     else:
-        print(f"All {len(outcomes)} stage(s) would read their inputs and pass their gates.", file=out, flush=True)
+        print(f"All {len(outcomes)} stage(s) would read their inputs and pass their gates. Nothing was written to "
+              f"data/processed/ or reports/.", file=out, flush=True)
     return code
