@@ -142,6 +142,16 @@ def xlsx_set(path: Path, cell: str, value, sheet: str | None = None) -> None:
     book.save(path)
 
 
+def xlsx_set_text(path: Path, cell: str, value: str, sheet: str | None = None) -> None:
+    """A text cell, stored as text even when it begins with '=' (as a CSV import or a typed
+    apostrophe leaves it): openpyxl would otherwise save it as a formula."""
+    book = _book(path)
+    target = (book[sheet] if sheet else book.worksheets[0])[cell]
+    target.value = value
+    target.data_type = "s"
+    book.save(path)
+
+
 def xlsx_add(path: Path, cell: str, amount: float, sheet: str | None = None) -> None:
     """A number cell changed by ``amount`` (a printed figure that no longer adds up)."""
     book = _book(path)
@@ -186,7 +196,7 @@ def xlsx_to_cp1252_csv(path: Path, name: str) -> None:
 
 MUTATIONS = {f.__name__: f for f in (
     set_cell, set_cell_at, drop_column, rename_column, duplicate_line, lines_above_header, add_bom, cp1252_pound,
-    truncate, empty, sparse, rename, xlsx_set, xlsx_add, xlsx_merge, xlsx_insert_rows, xlsx_rename_sheet,
+    truncate, empty, sparse, rename, xlsx_set, xlsx_set_text, xlsx_add, xlsx_merge, xlsx_insert_rows, xlsx_rename_sheet,
     xlsx_to_cp1252_csv)}
 
 
@@ -194,3 +204,36 @@ def apply(folder: Path, file: str, mutation: str, args: dict | None = None) -> N
     """Spoil ``folder/file`` with the named mutation (``{nhs_number}`` in a text argument is filled in)."""
     args = {k: v.replace("{nhs_number}", NHS_NUMBER) if isinstance(v, str) else v for k, v in (args or {}).items()}
     MUTATIONS[mutation](folder / file, **args)
+
+
+# --- hostile names: valid files whose names are markup or spreadsheet formulas ---------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://x","y")'
+
+# (source, file, mutation, args): every edit changes a name shown in a report, never a count
+HOSTILE_NAMES = [
+    ("referral_gateway", "SYNTHETIC_practice_list_sizes.csv", "set_cell",
+     {"line": 2, "column": "practice_name", "value": f"{SCRIPT} Practice"}),
+    ("referral_gateway", "SYNTHETIC_practice_list_sizes.csv", "set_cell",
+     {"line": 3, "column": "practice_name", "value": FORMULA}),
+    ("qipp_tracker", "TRANSCRIBED_SWEssex_QIPP_tracker_2010-11_M12.xlsx", "xlsx_set", {"cell": "A6", "value": SCRIPT}),
+    ("qipp_tracker", "TRANSCRIBED_SWEssex_QIPP_tracker_2010-11_M12.xlsx", "xlsx_set_text",
+     {"cell": "A7", "value": FORMULA}),
+    # records of the plan (not physical lines: progress cells span several): 5 is action 1.1, 6 is 1.2
+    ("action_plan", "TRANSCRIBED_Harrow_PCT_action_plan_2003-04.csv", "set_cell_at",
+     {"line": 5, "index": 0, "value": f"1.1 {SCRIPT}"}),
+    ("action_plan", "TRANSCRIBED_Harrow_PCT_action_plan_2003-04.csv", "set_cell_at",
+     {"line": 6, "index": 0, "value": f"1.2 {FORMULA}"}),
+]
+
+
+def hostile_inputs(raw: Path, dest: Path) -> Path:
+    """``dest/<source>/`` copies of the samples in ``raw`` with the names of ``HOSTILE_NAMES``."""
+    import shutil
+
+    for source in sorted({s for s, *_ in HOSTILE_NAMES}):
+        shutil.copytree(raw / source, dest / source)
+    for source, file, mutation, args in HOSTILE_NAMES:
+        apply(dest / source, file, mutation, args)
+    return dest
