@@ -192,8 +192,16 @@ def published_sample(tmp_path_factory) -> tuple[Path, subprocess.CompletedProces
 @pytest.fixture(scope="session")
 def published_real(tmp_path_factory) -> Path:
     """A project copy after one run on the real public files (``../shared/data/real``), shared by
-    the real-data e2e tests; sources with no public publication come from the samples."""
+    the real-data e2e tests; sources with no public publication come from the samples.
+
+    Those samples come first, from a folder in which some names are markup or spreadsheet
+    formulas (``tests/bad_inputs/mutations.py``, ``HOSTILE_NAMES``): only names change, so every
+    figure is as the samples give it, and the published pages and downloads must stay harmless.
+    """
+    from bad_inputs.mutations import hostile_inputs
+
     project = copy_project(tmp_path_factory.mktemp("real_project"))
-    done = run_pipeline(project, REAL, "data/raw")
+    hostile = hostile_inputs(ROOT / "data" / "raw", tmp_path_factory.mktemp("hostile_names"))
+    done = run_pipeline(project, hostile, REAL, "data/raw")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return project

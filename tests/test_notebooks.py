@@ -38,6 +38,19 @@ def test_dvc_yaml_runs_every_registered_stage_and_publish_last():
             assert spec.publishes in dvc[stages.PUBLISH]["deps"]
 
 
+def test_publish_depends_on_its_params_and_every_table_it_exports():
+    """A table offered as a CSV download must re-trigger publishing when it changes."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    publish = dvc[stages.PUBLISH]
+    assert "publish" in publish["params"]
+    produced = {next(iter(o)) if isinstance(o, dict) else o for stage in dvc.values() for o in stage.get("outs", [])}
+    exported = {f"data/processed/{table}.parquet" for table in params["publish"]["csv_exports"]}
+    assert exported, "publish.csv_exports names no table"
+    assert exported <= set(publish["deps"]), f"publish must depend on {sorted(exported - set(publish['deps']))}"
+    assert exported <= produced, f"no stage writes {sorted(exported - produced)}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS + TEMPLATES, ids=lambda p: p.name)
 def test_outputs_are_stripped(path):
     nb = nbformat.read(path, as_version=4)

@@ -86,12 +86,7 @@ def build(inputs: dict | None = None, root: Path | None = None, **overrides) -> 
     results_dir.mkdir(parents=True, exist_ok=True)
     for old in results_dir.glob("*.json"):
         old.unlink()  # this run's results only
-    tidy = board.read_sources(folders)
-    files = sorted({(s, f) for s, f in zip(tidy["source"], tidy["file"])})
-    for source, name in files:
-        part = tidy[(tidy["source"] == source) & (tidy["file"] == name)]
-        quality.gate(part, "national_timeseries.raw", data_name=str(folders[source] / name), results_dir=results_dir,
-                     id_columns=["sheet", "period", "series"], row_label="line", root=root)
+    tidy, files = read_and_gate(folders, results_dir, root)
     measures = board.load_catalogue(resolve(settings.get("measures", "board_measures.yaml"), root))
     as_at = pd.Timestamp(settings["as_at"]) if settings.get("as_at") not in (None, "latest") else None
     results = board.evaluate_all(measures, tidy, root / PROCESSED, cfg, as_at=as_at, params=load_params(root))
@@ -108,6 +103,17 @@ def build(inputs: dict | None = None, root: Path | None = None, **overrides) -> 
     cover = load_cover(resolve(settings.get("cover", "board_cover.yaml"), root))
     merged = _merged_provenance(root)
     return BoardContext(root, load_params(root), settings, cfg, cover, results, merged)
+
+
+def read_and_gate(folders: dict[str, Path], results_dir: Path, root: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The national workbooks read and each passed through its raw gate: (tidy rows, (source, file) pairs)."""
+    tidy = board.read_sources(folders)
+    files = sorted({(s, f) for s, f in zip(tidy["source"], tidy["file"])})
+    for source, name in files:
+        part = tidy[(tidy["source"] == source) & (tidy["file"] == name)]
+        quality.gate(part, "national_timeseries.raw", data_name=str(folders[source] / name), results_dir=results_dir,
+                     id_columns=["sheet", "period", "series"], row_label="line", root=root)
+    return tidy, files
 
 
 def _merged_provenance(root: Path) -> dict:

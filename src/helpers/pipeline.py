@@ -7,6 +7,10 @@
     summary (inputs changed, stages run and their timings, validation, edition) is printed and
     written at the end, and notifications are sent as ``params.yaml``'s ``notify`` section asks.
     On failure nothing is published and ``reports/`` keeps the last good edition.
+``check``
+    preflight: each cleanse stage's reading and critical raw gates on the inputs folders given,
+    in-process, outputs to a temporary folder (nothing in ``data/processed``, ``build`` or
+    ``reports`` is touched); the same exit codes and messages as ``run``. ``--source`` narrows it.
 ``stage NAME``
     one DVC stage (called by ``dvc repro``): executes the stage's notebook with Papermill.
 
@@ -109,7 +113,8 @@ def publish_stage(root: Path) -> Path:
         folders=[root / spec.publishes for spec in stages.STAGES if spec.publishes],
         validation_dir=root / "build/validation", provenance=publish.merged_provenance(root / "data/processed"),
         title=params.get("publish", {}).get("title", "Commissioner performance reports"),
-        keep=int(params.get("publish", {}).get("keep_editions", 12)))
+        keep=int(params.get("publish", {}).get("keep_editions", 12)),
+        csv_exports=params.get("publish", {}).get("csv_exports") or [])
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:
@@ -270,6 +275,13 @@ def run_main(inputs: list[str], force: bool = False, command: str | None = None)
             return _refresh(root, inputs, force, command, lock, run_log, params)
 
 
+def check_main(inputs: list[str], sources: list[str] | None) -> int:
+    """Preflight the inputs (see :mod:`helpers.preflight`); never writes into the project."""
+    from . import preflight
+
+    return preflight.report(preflight.check(inputs, sources, project_root()), sys.stdout, sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0],
                                      epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -282,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="folders of publisher files, one subfolder per source; each source is taken from "
                      "the first folder that has it (default: data/raw, the shipped synthetic samples)")
     run.add_argument("--force", action="store_true", help="re-run every stage even if nothing changed")
+    check = sub.add_parser("check", help="check input files as a run would, without writing or publishing")
+    check.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                       help="folders of publisher files, located as for run")
+    check.add_argument("--source", nargs="+", choices=stages.sources(), metavar="SOURCE",
+                       help=f"check only the stages reading these sources ({', '.join(stages.sources())})")
     stage = sub.add_parser("stage", help="run one stage (called by dvc repro)")
     stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
     args = parser.parse_args(argv)
@@ -290,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         command = " ".join(["python -m helpers.pipeline", *(argv if argv is not None else sys.argv[1:])])
         return run_main(args.inputs, args.force, command)
+    if args.command == "check":
+        return check_main(args.inputs, args.source)
     return stage_main(args.name)
 
 

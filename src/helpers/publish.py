@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from . import html, quality
+from . import exports, html, quality
 from .provenance import now_utc, write_atomic
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,8 @@ def _swap_symlink(link: Path, target: str) -> None:
 
 
 def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
-            provenance: dict, title: str, folders: list[Path] = (), keep: int = 12) -> Path:
+            provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
+            csv_exports: list[str] = ()) -> Path:
     """Build an edition and swap it in atomically; returns the edition folder.
 
     ``documents`` become board pages; every notebook in ``executed`` gets an audit copy; each of
@@ -190,6 +191,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
                 entries.append({"title": unescape(found.group(1)) if found else folder.name,
                                 "href": f"{folder.name}/index.html",
                                 "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
+        entries += exports.write(root / "data" / "processed", staging / "downloads", list(csv_exports))
         log.info("Building Data Docs")
         quality.build_data_docs(validation_dir, staging / "data-docs", root)
         entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",

@@ -12,6 +12,7 @@ from all of them, whichever process produced them.
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 import os
@@ -230,6 +231,36 @@ def results_table(results: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _escaped(value):
+    """Every string inside ``value`` HTML-escaped (lists and dicts rebuilt, their keys kept)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def escaped_for_docs(stored: dict) -> dict:
+    """A stored result with the text that came from the data HTML-escaped, for Data Docs.
+
+    GX's renderer puts unexpected values, observed values (a file's own column names, say) and
+    expectation arguments into its pages as they are, so a cell holding ``<script>`` would run
+    in a reader's browser. Escaping them first makes the pages show the text instead. The
+    expectation types and argument names, which GX looks up, are left alone.
+    """
+    out = dict(stored)
+    out["results"] = [{**item, "result": _escaped(item.get("result") or {}),
+                       "exception_info": _escaped(item.get("exception_info") or {}),
+                       "expectation_config": {**item["expectation_config"],
+                                              "kwargs": _escaped(item["expectation_config"].get("kwargs") or {})}}
+                      for item in stored.get("results", [])]
+    out["meta"] = {**stored.get("meta", {}), **({"data_name": _escaped(stored["meta"]["data_name"])}
+                                               if "data_name" in stored.get("meta", {}) else {})}
+    return out
+
+
 def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None) -> Path:
     """Render GX Data Docs for every stored result into ``site_dir``; returns its index.html."""
     context = _new_context()  # a fresh one: only this site, only the stored results
@@ -250,7 +281,7 @@ def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None)
             run_id=RunIdentifier(run_name=stored["meta"].get("run_name") or "pipeline"),
             batch_identifier=f"{number:03d}_{_safe(Path(stored['meta'].get('data_name', 'data')).name)}",
         )
-        context.validation_results_store.set(key, schema.load(stored))
+        context.validation_results_store.set(key, schema.load(escaped_for_docs(stored)))
     with contextlib.redirect_stdout(io.StringIO()):
         context.build_data_docs(site_names=["site"])
     return site_dir / "index.html"

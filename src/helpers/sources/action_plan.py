@@ -48,6 +48,8 @@ def _header(row: list) -> dict[int, str]:
 def read(path: Path) -> pd.DataFrame:
     """One row per non-empty line under the header: row_type section / action / milestone."""
     rows = _cells(path)
+    if not any(_text(v) for r in rows for v in r):
+        raise SourceFormatError(path, "the file is empty (expected an action plan sheet)")
     h = next((i for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]) if set(REQUIRED) <= set(_header(r).values())), None)
     if h is None:
         raise SourceFormatError(path, f"no header row with {', '.join(repr(c.title()) for c in REQUIRED)} "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import privacy
 from ..errors import SourceFormatError
 from ._common import PRACTICE_CODE, discover, is_synthetic, read_text_csv, require_columns, to_number
 
@@ -33,13 +34,15 @@ LIST_SIZE_COLUMNS = ["EXTRACT_DATE", "CODE", "NUMBER_OF_PATIENTS"]
 def read_epraccur(folder: Path) -> pd.DataFrame:
     """Every organisation in epraccur; ``is_gp_practice`` marks prescribing setting 4."""
     path = discover(folder, EPRACCUR_PATTERN)[-1]
-    first = path.open(encoding="utf-8-sig").readline()
+    with path.open(encoding="utf-8-sig", errors="replace") as f:
+        first = f.readline()
     if re.match(r'^"?(Organisation Code|practice_code|CODE)"?,', first, re.I):
         raise SourceFormatError(path, "epraccur has no header row; this file starts with one", line=1)
     raw = read_text_csv(path, header=None, names=None)
     if raw.shape[1] != len(EPRACCUR_COLUMNS):
         raise SourceFormatError(path, f"expected {len(EPRACCUR_COLUMNS)} columns (ODS epraccur), found {raw.shape[1]}")
     raw.columns = EPRACCUR_COLUMNS
+    privacy.refuse_in_frame(raw, path, skip=("telephone",))  # ten-digit phone numbers are not patients
     keep = ["practice_code", "practice_name", "national_grouping", "icb_code", "postcode", "open_date",
             "close_date", "status_code", "commissioner_code", "prescribing_setting"]
     frame = raw[keep].apply(lambda s: s.str.strip())

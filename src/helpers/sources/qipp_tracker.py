@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import privacy
 from ..errors import SourceFormatError
 from ._common import discover as _discover
 
@@ -129,6 +130,16 @@ def scheme_code(name: str) -> tuple[str | None, str]:
     return re.sub(r"\s+", " ", code), m["title"].strip()
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: teams keep these sheets in Excel, whose plain
+    "CSV" on Windows is Windows-1252 (a pound sign is byte 0xA3). Every byte decodes in that code
+    page except five unassigned ones, which still fail clearly."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
 def _cells(path: Path) -> list[list]:
     """Every row of the first sheet (XLSX) or the CSV, as a list of raw cell values."""
     suffix = path.suffix.lower()
@@ -140,10 +151,14 @@ def _cells(path: Path) -> list[list]:
             ws = wb.worksheets[0]
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
             wb.close()
+            privacy.refuse_in_rows(rows, path)
             return rows
         if suffix == ".csv":
-            text = path.read_bytes().decode("utf-8-sig")
-            return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+            rows = [list(r) for r in csv.reader(io.StringIO(_decode(path.read_bytes()), newline=""))]
+            privacy.refuse_in_rows(rows, path)
+            return rows
+    except SourceFormatError:
+        raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise SourceFormatError(path, f"cannot be read as {suffix[1:].upper()} ({exc})") from exc
     except Exception as exc:  # openpyxl raises zipfile/XML errors for damaged workbooks

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import privacy
 from ..errors import InputMissingError, SourceFormatError
+from ._common import check_size, utf8_problem
 
 SOURCE_FOLDER = "referral_gateway"
 
@@ -95,6 +97,7 @@ def discover(folder: Path) -> tuple[list[GatewayFile], list[Path]]:
                     as_at = _as_at(match.group(2).lstrip("_") if match.group(2) else None)
                 except ValueError:
                     raise SourceFormatError(path, "the date in the file name is not a real date (YYYYMMDD)") from None
+                check_size(path)
                 found.append(GatewayFile(path, kind, as_at, synthetic))
                 break
         else:
@@ -131,11 +134,29 @@ def _read_table(path: Path) -> pd.DataFrame:
             # pyarrow's multi-threaded parser: a million-row extract reads in about a second
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
                                 compression="gzip" if name.endswith(".gz") else None, engine="pyarrow")
+    except EOFError:
+        raise SourceFormatError(path, "cannot be read as CSV: the compressed file ends early (a truncated "
+                                      "download or copy?); supply the whole file") from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        if not name.endswith(".xlsx"):
+            problem = _encoding_problem(path)
+            if problem:
+                raise problem from None
         raise SourceFormatError(path, f"cannot be read as {'XLSX' if name.endswith('.xlsx') else 'CSV'}: "
                                       f"{str(exc).splitlines()[0][:200]}") from None
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")  # line 1 is the header
     return frame
+
+
+def _encoding_problem(path: Path) -> SourceFormatError | None:
+    """A CSV that failed to parse: say so plainly if the reason is that it is not UTF-8."""
+    import gzip
+
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
+    except (OSError, EOFError):
+        return None
+    return utf8_problem(path, data)
 
 
 def read_extract(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -165,6 +186,7 @@ def read_extract(path: Path) -> tuple[pd.DataFrame, list[str]]:
             line = int(looks_like_nhs[looks_like_nhs.fillna(False)].index[0])
             raise SourceFormatError(path, "patient_key holds 10-digit numbers (NHS numbers?); it must be a "
                                           "pseudonymised key", line=line, column="patient_key")
+    privacy.refuse_in_frame(frame, path)  # identifier columns are gone: an NHS number elsewhere is a leak
     for column in OPTIONAL:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
@@ -266,6 +288,7 @@ def read_booking_table(path: Path) -> pd.DataFrame:
             raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise SourceFormatError(path, f"cannot be read as CSV: {str(exc).splitlines()[0][:200]}") from None
+    privacy.refuse_in_rows(raw.astype(object).where(raw.notna(), None).values.tolist(), path)
     header_row = next((i for i in range(len(raw)) if sum(_month(v) is not None for v in raw.iloc[i, 1:]) >= 1), None)
     if header_row is None:
         raise SourceFormatError(path, "no header row of months (e.g. Dec-10, Jan-11, ..., Total)")
@@ -318,6 +341,7 @@ def read_list_sizes(path: Path) -> pd.DataFrame:
     """practice_code, practice_name (optional), weighted_list_size (> 0, one row per practice)."""
     frame = _read_table(path)
     frame.columns = [normalise_header(c) for c in frame.columns]
+    privacy.refuse_in_frame(frame, path)
     for column in ("practice_code", "weighted_list_size"):
         if column not in frame.columns:
             raise SourceFormatError(path, f"required column '{column}' missing", line=1, column=column)

@@ -29,7 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .. import privacy
 from ..errors import InputMissingError, SourceFormatError
+from ._common import check_size, utf8_problem
 
 SOURCE_FOLDER = "rtt_full_csv"
 
@@ -89,6 +91,7 @@ def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> tuple[list[Rt
     found, skipped = [], []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         if regex.match(path.name):
+            check_size(path)
             found.append(RttFile(path, synthetic=path.name.upper().startswith("SYNTHETIC")))
         elif path.suffix.lower() in {".csv", ".gz", ".zip"}:
             skipped.append(path)
@@ -131,6 +134,17 @@ def _locate_ragged_row(path: Path, data: bytes, width: int) -> SourceFormatError
     return SourceFormatError(path, "the CSV could not be parsed")
 
 
+def _refuse_moved_header(path: Path, data: bytes) -> None:
+    """A header pushed down by title lines: say where it is, rather than let every column check fail."""
+    lines = io.StringIO(data[:20000].decode("utf-8-sig", errors="replace"), newline="")
+    for number, row in enumerate(csv.reader(lines), start=1):
+        if number > 1 and row and row[0].strip() == ID_COLUMNS[0]:
+            raise SourceFormatError(path, f"expected the header ({', '.join(ID_COLUMNS[:3])}, ...) on line 1, found "
+                                          f"it on line {number}: remove the {number - 1} line(s) above it", line=1)
+        if number >= 20:
+            return
+
+
 def _parse_counts(path: Path, frame: pd.DataFrame) -> None:
     """Make every count column numeric in place, or say where a cell is not a number."""
     for column in COUNT_COLUMNS:
@@ -160,7 +174,12 @@ def read(path: Path) -> pd.DataFrame:
     data = _open_bytes(path)
     if not data.strip():
         raise SourceFormatError(path, "the file is empty (expected a header line and data rows)")
+    problem = utf8_problem(path, data)
+    if problem:
+        raise problem
     header = next(csv.reader(io.StringIO(data[:20000].decode("utf-8-sig", errors="replace"))))
+    if header[0].strip() != ID_COLUMNS[0]:
+        _refuse_moved_header(path, data)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
@@ -176,6 +195,7 @@ def read(path: Path) -> pd.DataFrame:
     frame.index = pd.RangeIndex(HEADER_LINE + 1, HEADER_LINE + 1 + len(frame), name="line")
     frame.columns = [c.strip() for c in frame.columns]
     _parse_counts(path, frame)
+    privacy.refuse_in_frame(frame, path)  # an aggregate publication: no patient can be named in it
     return frame
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import privacy
 from ..errors import QUARANTINE_COLUMNS, SourceFormatError
 
 TIDY_COLUMNS = ["source", "file", "sheet", "line", "period", "series", "value", "raw"]
@@ -34,7 +35,9 @@ def grid(path: Path, sheet: str) -> tuple[list[list], int]:
             if sheet not in book.sheet_names():
                 raise SourceFormatError(path, f"no sheet {sheet!r}; sheets: {', '.join(book.sheet_names())}")
             ws = book.sheet_by_name(sheet)
-            return [ws.row_values(r) for r in range(ws.nrows)], book.datemode
+            rows = [ws.row_values(r) for r in range(ws.nrows)]
+            privacy.refuse_in_rows(rows, path, sheet)
+            return rows, book.datemode
         if suffix == ".xlsx":
             import openpyxl
 
@@ -43,6 +46,7 @@ def grid(path: Path, sheet: str) -> tuple[list[list], int]:
                 raise SourceFormatError(path, f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
             rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
             book.close()
+            privacy.refuse_in_rows(rows, path, sheet)
             return rows, 0
     except SourceFormatError:
         raise
