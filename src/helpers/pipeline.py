@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import stages
+from . import recovery, stages
 from .config import DEFAULT_INPUTS, RUN_FILE, load_params, locate_sources, project_root, write_run_file
 from .errors import EXIT_CODES_BY_NAME, EXIT_INTERNAL, EXIT_OK, PipelineError
 
@@ -103,10 +103,10 @@ def publish_stage(root: Path) -> Path:
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:
-    path = root / LAST_ERROR
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"stage": stage, "exit_code": code, "message": message,
-                                "notebook": str(notebook) if notebook else None}), encoding="utf-8")
+    from .provenance import write_json
+
+    write_json(root / LAST_ERROR, {"stage": stage, "exit_code": code, "message": message,
+                                   "notebook": str(notebook) if notebook else None})
 
 
 def stage_main(stage: str) -> int:
@@ -137,6 +137,8 @@ def run_main(inputs: list[str], force: bool = False) -> int:
         print(f"ERROR: no {', '.join(s + '/' for s in missing)} subfolder in {' or '.join(map(str, inputs))} "
               f"(expected one subfolder per source, laid out like data/raw/)", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"]
+    for note in recovery.recover(root):  # what a killed run left behind
+        print(f"Recovered: {note}", flush=True)
     write_run_file(found, root)
     (root / LAST_ERROR).unlink(missing_ok=True)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
