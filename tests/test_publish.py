@@ -31,7 +31,7 @@ def executed_notebook(path: Path, body_html: str) -> Path:
 @pytest.fixture
 def site(tmp_path, monkeypatch):
     monkeypatch.setattr(publish.quality, "build_data_docs",
-                        lambda results, site_dir, root=None: (site_dir.mkdir(), (site_dir / "index.html").write_text("docs")))
+                        lambda results, site_dir, root=None: (site_dir.mkdir(), (site_dir / "index.html").write_text("<html>docs</html>")))
     report = executed_notebook(tmp_path / "20_report_rtt.ipynb", "<h1>Report</h1><p>figures</p>")
 
     def run(**kw):
@@ -56,7 +56,107 @@ def test_index_and_latest_point_at_the_new_edition_and_list_earlier_ones(site):
     index = (reports / "index.html").read_text()
     assert f"editions/{second.name}/rtt-waiting-times.html" in index
     assert f"editions/{first.name}/index.html" in index
-    assert f"../{first.name}/index.html" in (second / "index.html").read_text()
+    # the edition is also reached as latest/, so its own index links only inside itself
+    from helpers import integrity
+    assert all(not link.startswith(("../", "/")) for link in integrity.local_links(second / "index.html"))
+    assert integrity.reports_problems(reports) == []
+    assert publish.edition_label(first.name) in index
+
+
+def test_editions_are_labelled_by_data_month_and_publication_time():
+    assert (publish.edition_label("2026-01_20260302T091500123456Z")
+            == "Data to January 2026, published 2 March 2026 09:15:00 UTC")
+    assert publish.edition_label("unknown_20260302T091500123456Z").startswith("Data to unknown, published 2 March")
+    assert publish.edition_label("hand-made") == "hand-made"
+
+
+def test_an_edition_is_complete_with_its_index_before_it_is_renamed_into_place(site, monkeypatch):
+    reports, run = site
+    seen = []
+    rename = os.rename
+
+    def watching(src, dst):
+        if Path(src).name.startswith(publish.STAGING):
+            seen.append(((Path(src) / "index.html").is_file(), (Path(src) / "rtt-waiting-times.html").is_file(),
+                         (reports / "index.html").exists()))
+        rename(src, dst)
+    monkeypatch.setattr(publish.os, "rename", watching)
+    run()
+    assert seen == [(True, True, False)]  # whole, index included, before any index points at it
+
+
+def test_publishing_steps_run_in_a_crash_safe_order(site, monkeypatch):
+    """Edition renamed in whole, then latest, then the index, and only then old editions removed."""
+    reports, run = site
+    old = run(keep=1)
+    steps = []
+    rename, swap, write, rmtree = os.rename, publish._swap_symlink, publish._write_text, publish.shutil.rmtree
+    monkeypatch.setattr(publish.os, "rename",
+                        lambda a, b: (steps.append(("rename", Path(a).name, Path(b).name)), rename(a, b)))
+    monkeypatch.setattr(publish, "_swap_symlink", lambda link, target: (steps.append(("latest", target)), swap(link, target)))
+    monkeypatch.setattr(publish, "_write_text", lambda path, text: (steps.append(("write", path.name)), write(path, text)))
+    monkeypatch.setattr(publish.shutil, "rmtree",
+                        lambda path, **kw: (steps.append(("delete", Path(path).name)), rmtree(path, **kw)))
+    new = run(keep=1)
+    assert steps == [("rename", f"{publish.STAGING}{new.name}", new.name),
+                     ("latest", f"editions/{new.name}"),
+                     ("write", "index.html"),
+                     ("rename", old.name, f"{publish.DELETING}{old.name}"),
+                     ("delete", f"{publish.DELETING}{old.name}")]
+
+
+def test_the_index_never_links_an_edition_that_retention_removes(site):
+    from helpers import integrity
+    reports, run = site
+    for _ in range(4):
+        run(keep=2)
+        assert integrity.reports_problems(reports) == []
+    index = (reports / "index.html").read_text()
+    assert index.count('href="editions/') == len(integrity.local_links(reports / "index.html"))
+    listed = {link.split("/")[1] for link in integrity.local_links(reports / "index.html")}
+    assert listed == {p.name for p in (reports / "editions").iterdir()}
+
+
+def test_a_prune_stopped_part_way_leaves_no_browsable_half_edition(site, monkeypatch):
+    reports, run = site
+    first = run(keep=1)
+    rmtree = publish.shutil.rmtree
+
+    def killed_midway(path, **kw):  # deletes one file, then the process dies
+        if Path(path).name.startswith(publish.DELETING):
+            next(p for p in Path(path).rglob("*") if p.is_file()).unlink()
+            raise KeyboardInterrupt
+        rmtree(path, **kw)
+    monkeypatch.setattr(publish.shutil, "rmtree", killed_midway)
+    with pytest.raises(KeyboardInterrupt):
+        run(keep=1)
+    names = sorted(p.name for p in (reports / "editions").iterdir())
+    assert names[0] == f"{publish.DELETING}{first.name}" and not names[1].startswith(".")
+    monkeypatch.setattr(publish.shutil, "rmtree", rmtree)
+    third = run(keep=1)  # the next publish clears what was left
+    assert sorted(p.name for p in (reports / "editions").iterdir()) == [third.name]
+
+
+def test_leftovers_of_a_killed_publish_are_cleared(site):
+    reports, run = site
+    good = run()
+    editions = reports / "editions"
+    (editions / f"{publish.STAGING}2026-01_x").mkdir()
+    (editions / f"{publish.STAGING}2026-01_x" / "board-paper.html").write_text("<html>half")
+    (editions / f"{publish.DELETING}2025-12_y").mkdir()
+    (reports / ".index.html.abc123.tmp").write_text("<html>ha")
+    os.symlink("editions/nowhere", reports / ".latest.tmp")
+    cleared = publish.clear_leftovers(reports)
+    assert len(cleared) == 4
+    assert sorted(p.name for p in reports.iterdir()) == ["editions", "index.html", "latest"]
+    assert [p.name for p in editions.iterdir()] == [good.name]
+
+
+def test_retention_keeps_the_newest_and_always_the_current():
+    names = ["2025-11_a", "2025-12_a", "2026-01_a"]
+    assert publish.retained(names, keep=2, current="2026-01_a") == ["2025-12_a", "2026-01_a"]
+    assert publish.retained(names, keep=2, current="2025-11_a") == ["2026-01_a", "2025-11_a"]
+    assert publish.retained(names, keep=0, current="2026-01_a") == ["2026-01_a"]
 
 
 def test_retention_prunes_oldest_but_never_the_current(site):

@@ -86,5 +86,8 @@ def write_run_file(inputs: dict[str, str], root: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump({"inputs": dict(inputs)})
     if not path.exists() or path.read_text(encoding="utf-8") != text:  # keep mtime for no-op runs
-        path.write_text(text, encoding="utf-8")
+        # renamed into place: dvc.yaml reads it, and a half-written copy would stop every later run
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
     return path

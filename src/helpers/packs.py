@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
+import shutil
 import time
 from pathlib import Path
 
@@ -99,17 +99,15 @@ def index_page(entries: list[dict], *, title: str, synthetic: bool) -> str:
     return html.page(title, body, subtitle="Practice packs", synthetic=synthetic)
 
 
-def clean(out_dir: Path) -> None:
-    """Remove last run's packs (a practice that left the organisation must not keep a page)."""
-    for old in out_dir.glob("*.html"):
-        if re.match(r"^([A-Z]\d{5}|index)\.html$", old.name):
-            old.unlink()
-
-
 def build_all(root: Path, params: dict, *, title: str = "GP practice balanced scorecard",
               out_dir: Path | None = None) -> list[dict]:
-    """Packs for every practice in the organisation, and their index, in ``build/packs``."""
+    """Packs for every practice in the organisation, and their index, in ``build/packs``.
+
+    They are built in a hidden folder beside it and swapped in whole, so a run stopped part way
+    leaves the last complete set (and a practice that left the organisation keeps no page).
+    """
     from . import scorecard_report
+    from .provenance import replace_dir
 
     out_dir = out_dir or root / PACKS_DIR
     data = scorecard_report.load(root)
@@ -117,13 +115,15 @@ def build_all(root: Path, params: dict, *, title: str = "GP practice balanced sc
     with_data = sorted(codes & set(indicators["practice_code"]))
     names = data["practices"].set_index("practice_code")["practice_name"]
     bands = scores.set_index("practice_code")["band"]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clean(out_dir)
+    staging = out_dir.with_name(f".{out_dir.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)  # a stopped run's
+    staging.mkdir(parents=True)
     generate(root, with_data, {"organisation": params.get("organisation", {}),
-                               "suppression": params.get("suppression")}, out_dir=out_dir)
+                               "suppression": params.get("suppression")}, out_dir=staging)
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
                 "file": pack_file(c)} for c in with_data]
     synthetic = bool(data["provenance"].get("synthetic_inputs"))
-    (out_dir / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic),
+    (staging / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic),
                                         encoding="utf-8")
+    replace_dir(staging, out_dir)
     return entries

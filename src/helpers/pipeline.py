@@ -28,7 +28,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import stages
+from . import recovery, stages
 from .config import DEFAULT_INPUTS, RUN_FILE, load_params, locate_sources, project_root, write_run_file
 from .errors import (EXIT_CODES_BY_NAME, EXIT_DATA_QUALITY, EXIT_INPUT_MISSING, EXIT_INTERNAL, EXIT_LOCKED,
                      EXIT_OK, PipelineError)
@@ -118,10 +118,10 @@ def publish_stage(root: Path) -> Path:
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:
-    path = root / LAST_ERROR
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"stage": stage, "exit_code": code, "message": message,
-                                "notebook": str(notebook) if notebook else None}), encoding="utf-8")
+    from .provenance import write_json
+
+    write_json(root / LAST_ERROR, {"stage": stage, "exit_code": code, "message": message,
+                                   "notebook": str(notebook) if notebook else None})
 
 
 def stage_main(stage: str) -> int:
@@ -161,6 +161,8 @@ def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force
                    f"(expected one subfolder per source, laid out like data/raw/)")
         print(f"ERROR: {message}", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"], {"stage": None, "message": message}
+    for note in recovery.recover(root):  # what a killed run left behind
+        print(f"Recovered: {note}", flush=True)
     write_run_file(found, root)
     (root / LAST_ERROR).unlink(missing_ok=True)
     # unbuffered, so each line (and so each stage's start) reaches the console and the log as it happens

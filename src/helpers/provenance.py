@@ -5,11 +5,14 @@ Every report carries this so a reader can tell exactly which data and code produ
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -66,6 +69,38 @@ def write_atomic(path: Path, writer) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def replace_dir(staging: Path, target: Path) -> Path:
+    """Put the fully written folder ``staging`` in the place of ``target``, then delete the old one.
+
+    Where the filesystem can exchange two folders atomically it does; otherwise the old folder is
+    renamed aside first, leaving ``target`` absent (never partial) for an instant, which makes DVC
+    re-run the stage that writes it.
+    """
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.is_dir() and _exchange(staging, target):
+        os.rename(staging, old)
+    else:
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def write_json(path: Path, data: dict) -> Path:
