@@ -9,13 +9,14 @@ PY     := $(VENV)/bin/python
 INPUTS ?= data/raw
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test bench lab sample lock clean help
+.PHONY: report test bench bench-kill lab sample lock clean help
 
 help:
 	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
 	@echo "make test                                 run the tests"
 	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
 	@echo "make lab                                  open JupyterLab on the notebooks"
+	@echo "make bench-kill [TRIALS=20]              kill runs at random moments, check reports stay whole (~30 min)"
 	@echo "make sample                               regenerate the synthetic samples in data/raw/"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -36,6 +37,11 @@ bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
 	$(PY) bench/bench_referrals.py
 	$(PY) bench/bench_scorecard.py
+
+# Not part of `make bench`: about 90 s a trial (bench/bench_kill.py).
+TRIALS ?= 20
+bench-kill: $(STAMP)
+	$(PY) bench/bench_kill.py --trials $(TRIALS)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -138,6 +138,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the project copy (its path is printed)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    begun = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="bench_kill_"))
     project = copy_project(work)
     print(f"project copy: {project}", flush=True)
@@ -189,7 +190,8 @@ def main() -> int:
             print(f"         {note[:200]}", flush=True)
 
     print(f"\n{args.trials - failures} of {args.trials} trials passed; after the kill: "
-          + ", ".join(f"{v} {k}" for k, v in sorted(outcomes.items())), flush=True)
+          + ", ".join(f"{v} {k}" for k, v in sorted(outcomes.items()))
+          + f"; {(time.perf_counter() - begun) / 60:.1f} min in all", flush=True)
     if not args.keep:
         subprocess.run(["rm", "-rf", str(work)])
     return 1 if failures else 0

@@ -3,11 +3,11 @@
 The stage registry (``stages.py``) says which executed notebooks become documents and which
 build folders (the practice packs, say) are copied in as they are.
 
-Each run builds a complete *edition* in a temporary folder under ``reports/editions/`` and only
+Each run builds a complete *edition* in a hidden folder under ``reports/editions/`` and only
 then renames it into place and swaps ``reports/index.html`` and the ``reports/latest`` link over
-to it. Renames are atomic, so a reader (or a crash) never meets a half-written report: until the
-swap the previous edition is what ``index.html`` shows, and old editions stay browsable until
-the retention setting prunes them.
+to it. Renames are atomic, so a reader (or a killed run) never meets a half-written report: until
+the swap the previous edition is what ``index.html`` shows, and old editions stay browsable until
+the retention setting prunes them (see :func:`publish` for the order of the steps).
 """
 
 from __future__ import annotations
