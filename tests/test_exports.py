@@ -18,7 +18,7 @@ def test_formula_text_is_neutralised_and_numbers_left_alone(tmp_path):
     frame = pd.DataFrame({"name": names, "count": [-3, 5, 0, 1, 2, 3, 4, 5], "rate": [-0.5] * 8})
     frame.to_parquet(processed / "table.parquet")
     entries = exports.write(processed, tmp_path / "downloads", ["table"])
-    assert entries == [{"title": "Download: table.csv", "href": "downloads/table.csv", "note": "(8 rows)"}]
+    assert entries == [{"title": "table.csv", "href": "downloads/table.csv", "note": "(8 rows)", "group": "downloads"}]
     with open(tmp_path / "downloads" / "table.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["name"] for r in rows] == ["'" + n for n in names[:6]] + names[6:]

@@ -245,3 +245,18 @@ def test_the_banner_follows_the_documents_own_data(tmp_path):
     assert publish.Document("RTT", "r.html", tmp_path, domains=("rtt",)).synthetic(provenance) is False
     assert publish.Document("Gateway", "g.html", tmp_path, domains=("referrals",)).synthetic(provenance) is True
     assert publish.Document("Board paper", "b.html", tmp_path).synthetic(provenance) is True
+
+
+def test_csv_downloads_have_their_own_heading_on_the_index():
+    provenance = {"periods": ["2026-01"], "inputs": []}
+    report = {"title": "Board paper", "href": "board-paper.html"}
+    download = {"title": "rtt_summary.csv", "href": "downloads/rtt_summary.csv", "note": "(3 rows)",
+                "group": publish.DOWNLOADS}
+    page = publish.index_page([report, download], [], current="2026-01_20260301T000000000000Z", title="T",
+                              provenance=provenance, at_top=False)
+    reports, rest = page.split("Downloads: the figures as CSV")
+    assert 'href="board-paper.html"' in reports and "rtt_summary.csv" not in reports
+    assert 'href="downloads/rtt_summary.csv"' in rest.split("For analysts")[0]
+    without = publish.index_page([report], [], current="2026-01_20260301T000000000000Z", title="T",
+                                 provenance=provenance, at_top=False)
+    assert "Downloads" not in without

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+GROUP = "downloads"  # where the edition's index lists them
 
 
 def neutralise(value):
@@ -46,6 +47,6 @@ def write(processed_dir: Path, dest: Path, tables: list[str]) -> list[dict]:
         frame = safe_frame(pd.read_parquet(source))
         # text quoted (a CR inside a name stays inside its cell), numbers bare
         frame.to_csv(dest / f"{table}.csv", index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
-        entries.append({"title": f"Download: {table}.csv", "href": f"{dest.name}/{table}.csv",
-                        "note": f"({len(frame):,} rows)"})
+        entries.append({"title": f"{table}.csv", "href": f"{dest.name}/{table}.csv",
+                        "note": f"({len(frame):,} rows)", "group": GROUP})
     return entries

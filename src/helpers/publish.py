@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:|#|/|\.\./)')
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 EDITIONS = "editions"
-REPORTS, AUDIT = "reports", "audit"  # the index's groups
+REPORTS, DOWNLOADS, AUDIT = "reports", exports.GROUP, "audit"  # the index's groups
 LATEST = "latest"
 STAGING, DELETING = ".staging-", ".deleting-"  # hidden: never linked, cleared by the next publish
 
@@ -170,7 +170,9 @@ def index_page(entries: list[dict], editions: list[str], *, current: str, title:
             f"Data months: {html.esc(', '.join(provenance.get('periods', [])))}. "
             f"Code version {html.esc(provenance.get('code_version', 'unknown'))}.</p>"
             f'<h2 class="keep">Reports</h2><ul>{listed(REPORTS)}</ul>'
-            f'<h2 class="keep">For analysts: data quality and the executed notebooks</h2><ul>{listed(AUDIT)}</ul>'
+            + (f'<h2 class="keep">Downloads: the figures as CSV</h2><ul>{listed(DOWNLOADS)}</ul>'
+               if any(e.get("group") == DOWNLOADS for e in entries) else "")
+            + f'<h2 class="keep">For analysts: data quality and the executed notebooks</h2><ul>{listed(AUDIT)}</ul>'
             f'<h2 class="keep">Inputs</h2><ul>{inputs}</ul>' + others)
     return html.page(title, body, subtitle="Published reports", footer=_footer(provenance),
                      synthetic=provenance.get("synthetic_inputs", False))
