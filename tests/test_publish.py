@@ -90,11 +90,11 @@ def test_publishing_steps_run_in_a_crash_safe_order(site, monkeypatch):
     reports, run = site
     old = run(keep=1)
     steps = []
-    rename, swap, write, rmtree = os.rename, publish._swap_symlink, publish._write_text, publish.shutil.rmtree
+    rename, swap, write, rmtree = os.rename, publish._swap_symlink, publish.write_text, publish.shutil.rmtree
     monkeypatch.setattr(publish.os, "rename",
                         lambda a, b: (steps.append(("rename", Path(a).name, Path(b).name)), rename(a, b)))
     monkeypatch.setattr(publish, "_swap_symlink", lambda link, target: (steps.append(("latest", target)), swap(link, target)))
-    monkeypatch.setattr(publish, "_write_text", lambda path, text: (steps.append(("write", path.name)), write(path, text)))
+    monkeypatch.setattr(publish, "write_text", lambda path, text: (steps.append(("write", path.name)), write(path, text)))
     monkeypatch.setattr(publish.shutil, "rmtree",
                         lambda path, **kw: (steps.append(("delete", Path(path).name)), rmtree(path, **kw)))
     new = run(keep=1)

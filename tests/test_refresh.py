@@ -429,14 +429,14 @@ def test_fingerprint_records_an_unreadable_file_without_failing(tmp_path, monkey
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "ok.csv").write_text("fine")
     (tmp_path / "s" / "locked.csv").write_text("secret")
-    real_hash = summary._sha256
+    real_hash = summary.sha256
 
     def refuse(path):  # as the OS refuses a file another account owns (tests here may run as root)
         if path.name == "locked.csv":
             raise PermissionError(13, "Permission denied", str(path))
         return real_hash(path)
 
-    monkeypatch.setattr(summary, "_sha256", refuse)
+    monkeypatch.setattr(summary, "sha256", refuse)
     files = summary.fingerprint({"s": "s"}, tmp_path)["s"]
     assert files["locked.csv"] == {"sha256": None, "error": "PermissionError: Permission denied"}
     assert files["ok.csv"]["sha256"] == real_hash(tmp_path / "s" / "ok.csv")

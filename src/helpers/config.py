@@ -79,6 +79,12 @@ def locate_sources(folders: list[str | os.PathLike], sources: list[str],
     return found, missing
 
 
+def missing_sources_message(missing: list[str], folders: list[str | os.PathLike]) -> str:
+    """What ``run`` and ``check`` say when ``locate_sources`` found some sources nowhere."""
+    return (f"no {', '.join(s + '/' for s in missing)} subfolder in {' or '.join(map(str, folders))} "
+            f"(expected one subfolder per source, laid out like data/raw/)")
+
+
 def write_run_file(inputs: dict[str, str], root: Path | None = None) -> Path:
     """Record this run's folder per source where dvc.yaml reads it from."""
     root = root or project_root()
@@ -86,8 +92,7 @@ def write_run_file(inputs: dict[str, str], root: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump({"inputs": dict(inputs)})
     if not path.exists() or path.read_text(encoding="utf-8") != text:  # keep mtime for no-op runs
-        # renamed into place: dvc.yaml reads it, and a half-written copy would stop every later run
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        from .provenance import write_text
+
+        write_text(path, text)  # renamed into place: dvc.yaml reads it; a half-written copy would stop every run
     return path

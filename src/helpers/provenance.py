@@ -15,10 +15,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:  # pandas is not imported here: the run's entry point uses these helpers on every run
+    import pandas as pd
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -103,8 +105,20 @@ def replace_dir(staging: Path, target: Path) -> Path:
     return target
 
 
+def remove_path(path: Path) -> None:
+    """Delete a file, a symbolic link or a whole folder, whichever ``path`` is."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
 def write_json(path: Path, data: dict) -> Path:
-    return write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8"))
+    return write_text(path, json.dumps(data, indent=2, default=str))
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:

@@ -26,7 +26,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from . import exports, html, quality
-from .provenance import now_utc, write_atomic
+from .provenance import now_utc, remove_path, write_text
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +178,6 @@ def index_page(entries: list[dict], editions: list[str], *, current: str, title:
                      synthetic=provenance.get("synthetic_inputs", False))
 
 
-def _write_text(path: Path, text: str) -> None:
-    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
 def _swap_symlink(link: Path, target: str) -> None:
     tmp = link.with_name(f".{link.name}.tmp")
     tmp.unlink(missing_ok=True)
@@ -203,10 +199,7 @@ def clear_leftovers(reports: Path) -> list[Path]:
     editions_dir = reports / EDITIONS
     found = [*reports.glob(".*.tmp"), *editions_dir.glob(f"{STAGING}*"), *editions_dir.glob(f"{DELETING}*")]
     for path in found:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        remove_path(path)
     return found
 
 
@@ -280,7 +273,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
         raise
     kept = retained(_published(editions_dir), keep=keep, current=name)
     _swap_symlink(reports / LATEST, f"{EDITIONS}/{name}")
-    _write_text(reports / "index.html", index_page(entries, sorted(kept, reverse=True), current=name, title=title,
+    write_text(reports / "index.html", index_page(entries, sorted(kept, reverse=True), current=name, title=title,
                                                    provenance=provenance, at_top=True))
     prune(editions_dir, keep=kept)
     log.info("Published edition %s", name)

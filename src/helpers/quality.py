@@ -42,7 +42,7 @@ from great_expectations.data_context.types.resource_identifiers import (  # noqa
 
 from .config import project_root  # noqa: E402
 from .errors import DataQualityError  # noqa: E402
-from .provenance import write_atomic  # noqa: E402
+from .provenance import write_text  # noqa: E402
 
 EXAMPLES = 5
 CRITICAL = "critical"
@@ -195,8 +195,7 @@ def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_di
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)
         path = results_dir / f"{_safe(suite_name)}__{_safe(Path(data_name).name)}.json"
-        text = json.dumps(result_dict, indent=1, default=str)
-        write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+        write_text(path, json.dumps(result_dict, indent=1, default=str))
     return Outcome(suite_name, data_name, bool(result.success), len(result_dict["results"]),
                    _failures(result_dict, frame, id_columns or [], row_label), path)
 

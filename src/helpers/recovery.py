@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
+
+from .provenance import remove_path, write_text
 
 LOCKFILE = "dvc.lock"
 CORRUPT_LOCKFILE = Path("build/dvc.lock.corrupt")
@@ -96,9 +97,7 @@ def clear_stale_rwlock(root: Path) -> str | None:
     kept = {"write": {p: i for p, i in writes.items() if i["pid"] not in stale},
             "read": {p: [i for i in infos if i["pid"] not in stale] for p, infos in reads.items()}}
     kept["read"] = {p: infos for p, infos in kept["read"].items() if infos}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({k: v for k, v in kept.items() if v}), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps({k: v for k, v in kept.items() if v}))
     return f"{RWLOCK}: released the paths held by process(es) {', '.join(map(str, sorted(stale)))}, no longer running"
 
 
@@ -107,10 +106,7 @@ def clear_temporary_files(root: Path) -> list[Path]:
     removed = []
     for folder, pattern in TEMPORARY:
         for path in (root / folder).glob(pattern):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            remove_path(path)
             removed.append(path)
     return removed
 

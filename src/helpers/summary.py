@@ -11,15 +11,14 @@ Kept free of heavy imports (no pandas, no Great Expectations): it runs on every 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import EXIT_DATA_QUALITY, EXIT_INPUT_MISSING, EXIT_INTERNAL, EXIT_LOCKED, EXIT_OK
+from .provenance import sha256, write_text
 
 LAST_RUN = "build/last_run.json"
 LAST_SUCCESS = "build/last_success.json"
@@ -33,14 +32,6 @@ _SKIPPED = re.compile(r"^Stage '([^']+)' didn't change, skipping")
 
 
 # --- inputs ----------------------------------------------------------------------------------
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
 
 def fingerprint(folders: dict[str, str], root: Path, previous: dict | None = None) -> dict:
     """``{source: {file (relative to its folder): {sha256, size, mtime_ns}}}`` for every input file.
@@ -60,7 +51,7 @@ def fingerprint(folders: dict[str, str], root: Path, previous: dict | None = Non
                 stat = path.stat()
                 old = known.get(name, {})
                 same = old.get("size") == stat.st_size and old.get("mtime_ns") == stat.st_mtime_ns
-                files[name] = {"sha256": old["sha256"] if same and old.get("sha256") else _sha256(path),
+                files[name] = {"sha256": old["sha256"] if same and old.get("sha256") else sha256(path),
                                "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
             except OSError as exc:  # unreadable: the stage reading it reports that, with its own exit code
                 files[name] = {"sha256": None, "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
@@ -275,9 +266,6 @@ def write(summary: dict, root: Path, *, json_path: Path | None, text_path: Path 
     data = json.dumps(summary, indent=1)
     targets = [root / LAST_RUN] + ([root / LAST_SUCCESS] if summary["exit_code"] == EXIT_OK else [])
     for path in filter(None, [json_path, *targets]):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, path)
+        write_text(path, data)
     if text_path is not None:
-        text_path.write_text(text(summary) + "\n", encoding="utf-8")
+        write_text(text_path, text(summary) + "\n")
