@@ -29,7 +29,8 @@ import traceback
 from pathlib import Path
 
 from . import recovery, stages
-from .config import DEFAULT_INPUTS, RUN_FILE, load_params, locate_sources, project_root, write_run_file
+from .config import (DEFAULT_INPUTS, RUN_FILE, load_params, locate_sources, missing_sources_message, project_root,
+                     write_run_file)
 from .errors import (EXIT_CODES_BY_NAME, EXIT_DATA_QUALITY, EXIT_INPUT_MISSING, EXIT_INTERNAL, EXIT_LOCKED,
                      EXIT_OK, PipelineError)
 
@@ -99,6 +100,11 @@ class StageFailed(Exception):
         self.exit_code = EXIT_CODES_BY_NAME.get(ename, EXIT_INTERNAL)
 
 
+def _title(params: dict) -> str:
+    """The publication's title, which heads the index and names the project in notifications."""
+    return (params.get("publish") or {}).get("title", "Commissioner performance reports")
+
+
 def publish_stage(root: Path) -> Path:
     from . import publish
 
@@ -112,7 +118,7 @@ def publish_stage(root: Path) -> Path:
         executed=[root / EXECUTED / Path(spec.notebook).name for spec in stages.STAGES],
         folders=[root / spec.publishes for spec in stages.STAGES if spec.publishes],
         validation_dir=root / "build/validation", provenance=publish.merged_provenance(root / "data/processed"),
-        title=params.get("publish", {}).get("title", "Commissioner performance reports"),
+        title=_title(params),
         keep=int(params.get("publish", {}).get("keep_editions", 12)),
         csv_exports=params.get("publish", {}).get("csv_exports") or [])
 
@@ -157,8 +163,7 @@ def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force
            lock) -> tuple[int, dict | None]:
     """Record the inputs, run ``dvc repro``; returns (exit code, the error to report or None)."""
     if missing:
-        message = (f"no {', '.join(s + '/' for s in missing)} subfolder in {' or '.join(map(str, inputs))} "
-                   f"(expected one subfolder per source, laid out like data/raw/)")
+        message = missing_sources_message(missing, inputs)
         print(f"ERROR: {message}", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"], {"stage": None, "message": message}
     for note in recovery.recover(root):  # what a killed run left behind
@@ -216,9 +221,10 @@ def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run
     if code == EXIT_OK:
         index = root / "reports" / "index.html"
         print(f"Done in {record['seconds']:.1f} s. Open {index}", flush=True)
-    print("\n" + summary.text(record), flush=True)
+    text = summary.text(record)
+    print("\n" + text, flush=True)
     summary.write(record, root, json_path=run_log.sibling("summary.json"), text_path=run_log.sibling("summary.txt"))
-    _notify(params, record, summary.text(record))
+    _notify(params, record, text)
     return code
 
 
@@ -228,8 +234,7 @@ def _notify(params: dict, record: dict, text: str) -> None:
     try:
         config = notify.settings(params)
         if notify.wanted(config, failed=record["exit_code"] != EXIT_OK):
-            title = params.get("publish", {}).get("title", "Commissioner performance reports")
-            notify.send(notify.Message.from_summary(record, text, title), config)
+            notify.send(notify.Message.from_summary(record, text, _title(params)), config)
     except Exception as exc:  # the settings themselves are wrong: say so, the run's result stands
         log.warning("WARNING: notifications not sent: %s", exc)
 
@@ -248,11 +253,10 @@ def _notify_locked(root: Path, locked) -> None:
         hours, held = config.get("locked_after_hours", 24), locked.held_for()
         if config["on"] == "never" or hours is None or held is None or held < dt.timedelta(hours=float(hours)):
             return
-        title = params.get("publish", {}).get("title", "Commissioner performance reports")
         text = (f"A scheduled refresh could not start: {locked}.\nThe lock has been held for "
                 f"{held.total_seconds() / 3600:.1f} hours; that run may have hung (see its log in logs/).")
         record = {"status": "locked", "exit_code": EXIT_LOCKED, "holder": locked.holder}
-        notify.send(notify.Message.from_summary(record, text, title), config)
+        notify.send(notify.Message.from_summary(record, text, _title(params)), config)
     except Exception as exc:
         log.warning("WARNING: notifications not sent: %s", exc)
 

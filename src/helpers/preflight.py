@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import stages
-from .config import load_params, locate_sources, resolve
+from .config import load_params, locate_sources, missing_sources_message, resolve
 from .errors import EXIT_INPUT_MISSING, EXIT_INTERNAL, EXIT_OK, PipelineError
 
 log = logging.getLogger(__name__)
@@ -141,9 +141,7 @@ def check(inputs: list[str], sources: list[str] | None, root: Path) -> list[Stag
     needed = list(dict.fromkeys(s for stage in chosen for s in stage.sources))
     found, missing = locate_sources(inputs, needed, root)
     if missing:
-        message = (f"no {', '.join(s + '/' for s in missing)} subfolder in {' or '.join(map(str, inputs))} "
-                   f"(expected one subfolder per source, laid out like data/raw/)")
-        return [StageCheck("inputs", EXIT_INPUT_MISSING, message)]
+        return [StageCheck("inputs", EXIT_INPUT_MISSING, missing_sources_message(missing, inputs))]
     params = load_params(root)
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="nhs-analytics-check-") as tmp, _without_write_lines():
