@@ -28,6 +28,7 @@ code: the run's outcome is what it is, whether or not anyone could be told.
 
 from __future__ import annotations
 
+import html
 import importlib
 import json
 import logging
@@ -147,7 +148,7 @@ def messagecard_payload(message: Message) -> dict:
     """A MessageCard, for Teams' older Office 365 connector webhooks."""
     return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": message.subject,
             "themeColor": "D5281B" if message.failed else "007F3B", "title": message.subject,
-            "text": "<pre>" + message.text.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"}
+            "text": "<pre>" + html.escape(message.text, quote=False) + "</pre>"}
 
 
 PAYLOADS = {"slack": slack_payload, "teams": teams_payload, "messagecard": messagecard_payload}

@@ -30,7 +30,6 @@ class TrackerResult(quality.StageResult):
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     quarantine: pd.DataFrame | None = None
-    provenance: dict = field(default_factory=dict)
 
 
 def _one(files: list[Path], what: str) -> Path:
