@@ -127,22 +127,6 @@ class CsvBytes:
         fields[self.header.index(column)] = value
         self.set_fields(line, fields)
 
-    def drop_column(self, column: str) -> None:
-        i = self.header.index(column)
-        for line in range(1, len(self.lines) + 1):
-            fields = self.fields(line)
-            self.set_fields(line, fields[:i] + fields[i + 1:])
-        self.header = self.fields(1)
-
-    def find_line(self, **wanted: str) -> int:
-        """The first data line whose columns have the given values (column names with _ for space)."""
-        want = {k.replace("_", " "): v for k, v in wanted.items()}
-        for number in range(2, len(self.lines) + 1):
-            fields = self.fields(number)
-            if all(fields[self.header.index(c)] == v for c, v in want.items()):
-                return number
-        raise LookupError(wanted)
-
     def to_bytes(self) -> bytes:
         return b"\r\n".join(self.lines) + b"\r\n"
 
