@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 
 import psutil
-from common import copy_project
 
-from helpers import integrity
+from common import copy_project
+from helpers.pipeline import integrity
 
 KINDS = ["force", "rtt input", "scorecard params", "publish params"]
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from common import ROOT, python
 
-
 BASELINE = """
 import resource, sys, time
 import pandas as pd
@@ -32,7 +31,7 @@ CLEANSE = """
 import logging, resource, sys, time
 from pathlib import Path
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
-from helpers import referrals_cleanse
+from helpers.domains.referrals import cleanse as referrals_cleanse
 folder, out, root = (Path(a) for a in sys.argv[1:4])
 started = time.perf_counter()
 result = referrals_cleanse.cleanse_referrals(folder, out / "processed", out / "validation", root)

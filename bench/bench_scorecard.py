@@ -31,7 +31,8 @@ SCORECARD = """
 import json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from helpers import config, scorecard_cleanse
+from helpers.core import config
+from helpers.domains.scorecard import cleanse as scorecard_cleanse
 root = Path.cwd()
 inputs = {s: str(Path(sys.argv[1]) / s) for s in json.loads(sys.argv[2])}
 params = config.load_params(root)["scorecard"]
@@ -45,7 +46,8 @@ PACKS = """
 import json, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from helpers import config, packs
+from helpers.core import config
+from helpers.domains.scorecard import packs
 root = Path.cwd()
 params = config.load_params(root)["scorecard_report"]
 entries = packs.build_all(root, params, out_dir=root / "build" / "bench_packs")

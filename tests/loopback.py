@@ -33,7 +33,7 @@ class SmtpServer:
     deliveries: list[Delivery] = field(default_factory=list)
     port: int = 0
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:
         owner = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -94,7 +94,7 @@ class WebhookServer:
     status: int = 200
     url: str = ""
 
-    def __enter__(self) -> "WebhookServer":
+    def __enter__(self) -> WebhookServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):

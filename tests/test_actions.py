@@ -12,8 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import actions, actions_report, trackers_cleanse
-from helpers.errors import DataQualityError, SourceFormatError
+from helpers.core.errors import DataQualityError, SourceFormatError
+from helpers.domains.actions import cleanse as actions_cleanse
+from helpers.domains.actions import measures as actions
+from helpers.domains.actions import report as actions_report
 from helpers.sources import action_plan as src
 from helpers.synthetic import qipp as sample
 
@@ -110,7 +112,7 @@ def test_empty_timescale_is_quarantined_with_reason(tmp_path):
     line = next(i for i, r in enumerate(rows, start=1) if r[0].startswith("1.8 "))
     rows[line - 1][2] = ""
     folder = _write(tmp_path / "in" / "action_plan.csv", rows).parent
-    result = trackers_cleanse.cleanse_actions(folder, tmp_path / "p", tmp_path / "v", ROOT, {"lead_aliases": ALIASES})
+    result = actions_cleanse.cleanse_actions(folder, tmp_path / "p", tmp_path / "v", ROOT, {"lead_aliases": ALIASES})
     q = result.quarantine.set_index("line")
     assert q.loc[line, "reason"] == "action 1.8: no timescale given" and q.loc[line, "column"] == "Timescale"
     assert "1.8" not in set(result.tables["actions_plan"]["ref"])
@@ -131,7 +133,7 @@ def test_header_not_found_and_gate_on_duplicate_refs(tmp_path):
     rows.append(["1.1 Establish Performance Management Group again", "DoF", "Oct 03", "", ""])
     folder = _write(tmp_path / "in" / "action_plan.csv", rows).parent
     with pytest.raises(DataQualityError, match="expect_column_values_to_be_unique"):
-        trackers_cleanse.cleanse_actions(folder, tmp_path / "p", tmp_path / "v", ROOT, {})
+        actions_cleanse.cleanse_actions(folder, tmp_path / "p", tmp_path / "v", ROOT, {})
 
 
 def test_xlsx_form_reads_the_same(tmp_path):

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from bad_inputs import mutations, render
-from helpers import preflight, privacy, stages
+from helpers.core import privacy
+from helpers.pipeline import preflight, stages
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -86,7 +87,7 @@ def test_nhs_number_check_digit():
 
 
 def test_size_limit_is_configurable(tmp_path, monkeypatch):
-    from helpers.errors import SourceFormatError
+    from helpers.core.errors import SourceFormatError
     from helpers.sources import _common
 
     path = tmp_path / "big.csv"
@@ -128,7 +129,7 @@ def test_check_leaves_write_lines_of_a_real_run_alone(caplog):
     caplog.set_level(logging.INFO)
     preflight.check([str(RAW)], ["action_plan"], ROOT)
     assert not [r for r in caplog.records if r.getMessage().startswith("Wrote ")]
-    logging.getLogger("helpers.trackers_cleanse").info("Wrote x.parquet")  # after the check: shown again
+    logging.getLogger("helpers.domains.qipp.cleanse").info("Wrote x.parquet")  # after the check: shown again
     assert caplog.records[-1].getMessage() == "Wrote x.parquet"
 
 

@@ -11,8 +11,10 @@ import yaml
 from bs4 import BeautifulSoup
 
 from conftest import REAL, ROOT
-from helpers import board, board_report, spc
-from helpers.errors import SourceFormatError
+from helpers.core.errors import SourceFormatError
+from helpers.domains.board import measures as board
+from helpers.domains.board import report as board_report
+from helpers.methods import spc
 from helpers.sources import ae_national_timeseries as ae
 
 PRESETS = ["plotthedots", "nhse_excel"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import integrity, publish
+from helpers.pipeline import integrity, publish
 
 PROVENANCE = {"periods": ["2026-01"], "code_version": "test", "synthetic_inputs": True,
               "inputs": [{"file": "x.csv", "bytes": 1, "sha256": "ab" * 32}]}

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from helpers import quality
+from helpers.core import quality
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'

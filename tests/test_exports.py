@@ -7,7 +7,7 @@ import csv
 import pandas as pd
 import pytest
 
-from helpers import exports
+from helpers.pipeline import exports
 
 
 def test_formula_text_is_neutralised_and_numbers_left_alone(tmp_path):

@@ -72,12 +72,14 @@ def test_downloads_keep_the_numbers(published_real, table):
 
 def test_only_names_changed_not_counts(published_real, tmp_path, root):
     """The trackers cleansed from the untouched samples give the same figures as the run on hostile names."""
-    from helpers import config, trackers_cleanse
+    from helpers.core import config
+    from helpers.domains.actions import cleanse as actions_cleanse
+    from helpers.domains.qipp import cleanse as qipp_cleanse
 
     params = config.load_params(root)
     raw = root / "data" / "raw"
-    trackers_cleanse.cleanse_qipp(raw / "qipp_tracker", tmp_path / "p", tmp_path / "v", root, params.get("qipp", {}))
-    trackers_cleanse.cleanse_actions(raw / "action_plan", tmp_path / "p", tmp_path / "v", root,
+    qipp_cleanse.cleanse_qipp(raw / "qipp_tracker", tmp_path / "p", tmp_path / "v", root, params.get("qipp", {}))
+    actions_cleanse.cleanse_actions(raw / "action_plan", tmp_path / "p", tmp_path / "v", root,
                                      params.get("actions", {}))
     names = {"qipp_schemes": ["scheme"], "actions_plan": ["action"], "actions_milestones": []}
     for table, renamed in names.items():

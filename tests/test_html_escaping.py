@@ -11,7 +11,12 @@ import re
 import pandas as pd
 import pytest
 
-from helpers import actions_report, board_report, html, packs, qipp_report, scorecard_report
+from helpers.domains.actions import report as actions_report
+from helpers.domains.board import report as board_report
+from helpers.domains.qipp import report as qipp_report
+from helpers.domains.scorecard import packs
+from helpers.domains.scorecard import report as scorecard_report
+from helpers.render import html
 
 SCRIPT = "<script>alert(1)</script>"
 QUOTE = 'x" onmouseover="alert(1)'  # breaks out of an attribute if quotes are not escaped

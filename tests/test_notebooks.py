@@ -9,7 +9,8 @@ import nbformat
 import pytest
 import yaml
 
-from helpers import pipeline, stages
+from helpers.pipeline import cli as pipeline
+from helpers.pipeline import stages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -9,7 +9,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import html, publish
+from helpers.pipeline import publish
+from helpers.render import html
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVENANCE = {"periods": ["2026-01"], "code_version": "test", "synthetic_inputs": True,
@@ -57,7 +58,7 @@ def test_index_and_latest_point_at_the_new_edition_and_list_earlier_ones(site):
     assert f"editions/{second.name}/rtt-waiting-times.html" in index
     assert f"editions/{first.name}/index.html" in index
     # the edition is also reached as latest/, so its own index links only inside itself
-    from helpers import integrity
+    from helpers.pipeline import integrity
     assert all(not link.startswith(("../", "/")) for link in integrity.local_links(second / "index.html"))
     assert integrity.reports_problems(reports) == []
     assert publish.edition_label(first.name) in index
@@ -106,7 +107,7 @@ def test_publishing_steps_run_in_a_crash_safe_order(site, monkeypatch):
 
 
 def test_the_index_never_links_an_edition_that_retention_removes(site):
-    from helpers import integrity
+    from helpers.pipeline import integrity
     reports, run = site
     for _ in range(4):
         run(keep=2)
@@ -200,7 +201,7 @@ def test_figure_embeds_png_with_alt_text():
 
 
 def test_atomic_write_never_leaves_partial_file(tmp_path):
-    from helpers.provenance import write_atomic
+    from helpers.core.provenance import write_atomic
     target = tmp_path / "out.txt"
     target.write_text("old")
 

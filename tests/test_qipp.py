@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import qipp, trackers_cleanse
-from helpers.errors import DataQualityError, SourceFormatError
+from helpers.core.errors import DataQualityError, SourceFormatError
+from helpers.domains.qipp import cleanse as qipp_cleanse
+from helpers.domains.qipp import measures as qipp
 from helpers.sources import qipp_tracker as src
 from helpers.synthetic import qipp as sample
 
@@ -192,7 +193,7 @@ def _line(rows, name):
 
 def _cleanse(tmp_path, rows, **params):
     folder = _write(tmp_path / "in" / "qipp_tracker" / "qipp_tracker_test.csv", rows).parent
-    return trackers_cleanse.cleanse_qipp(folder, tmp_path / "processed", tmp_path / "validation", ROOT, params)
+    return qipp_cleanse.cleanse_qipp(folder, tmp_path / "processed", tmp_path / "validation", ROOT, params)
 
 
 def test_clean_sample_passes_and_quarantines_the_difference(tmp_path):

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from conftest import PUBLISHER_NAME, QE1, ROOT, CsvBytes, plain_read
-from helpers import cleanse, quality, rtt
-from helpers.errors import DataQualityError, SourceFormatError
+from helpers.core import quality
+from helpers.core.errors import DataQualityError, SourceFormatError
+from helpers.domains.rtt import cleanse
+from helpers.domains.rtt import measures as rtt
 from helpers.sources import rtt_full_csv as src
 
 RAW, ROWS = "rtt_full_csv.raw", "rtt_full_csv.rows"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import recovery
+from helpers.pipeline import recovery
 
 DVC_YAML = """stages:
   make:

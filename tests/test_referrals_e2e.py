@@ -100,7 +100,8 @@ def test_quarantine_lists_each_broken_row_with_its_reason(published_sample):
 
 
 def test_board_section_is_a_fragment_for_the_board_paper(published_sample):
-    from helpers import config, referrals_report
+    from helpers.core import config
+    from helpers.domains.referrals import report as referrals_report
 
     project, _ = published_sample
     params = config.load_params(project)["referrals_report"]

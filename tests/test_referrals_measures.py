@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import referrals, referrals_cleanse, trajectory
-from helpers.errors import SourceFormatError
-from helpers.sources import referral_extract as src
-
 import referral_sample
+from helpers.core.errors import SourceFormatError
+from helpers.domains.referrals import cleanse as referrals_cleanse
+from helpers.domains.referrals import measures as referrals
+from helpers.domains.referrals import trajectory
+from helpers.sources import referral_extract as src
 from referral_sample import AS_AT, ROOT, SAMPLE, SAMPLE_DIR
 
 GOOD = [  # referral_id, received, practice, priority, specialty, source, channel, status, booked, appointment,

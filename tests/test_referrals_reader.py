@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import quality, referrals
-from helpers.errors import DataQualityError, InputMissingError, SourceFormatError
+from helpers.core import quality
+from helpers.core.errors import DataQualityError, InputMissingError, SourceFormatError
+from helpers.domains.referrals import measures as referrals
 from helpers.sources import referral_extract as src
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,7 +221,7 @@ def test_ragged_csv_stops_naming_the_file(tmp_path):
 
 def test_bom_and_crlf_are_read(tmp_path):
     path = tmp_path / "referral_extract_20110512.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\r\n{ROW}\r\n".encode("utf-8"))
+    path.write_bytes(b"\xef\xbb\xbf" + f"{HEADER}\r\n{ROW}\r\n".encode())
     frame, _ = src.read_extract(path)
     assert frame.columns[0] == "referral_id"
     assert frame.at[2, "status"] == "booked" and pd.isna(frame.at[2, "transferred_to"])

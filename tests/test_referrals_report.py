@@ -8,7 +8,8 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers import referrals_cleanse, referrals_report
+from helpers.domains.referrals import cleanse as referrals_cleanse
+from helpers.domains.referrals import report as referrals_report
 from referral_sample import ROOT, SAMPLE
 
 
@@ -49,7 +50,7 @@ def test_board_fragment_headings_and_as_at(extract_only):
 
 
 def test_report_stops_clearly_without_processed_tables(tmp_path):
-    from helpers.errors import InputMissingError
+    from helpers.core.errors import InputMissingError
 
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     with pytest.raises(InputMissingError, match="run the cleanse_referrals stage first"):

@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project
-from helpers import notify, runlock, runlog, summary
-from helpers.errors import EXIT_DATA_QUALITY, EXIT_INPUT_MISSING, EXIT_LOCKED
+from helpers.core.errors import EXIT_DATA_QUALITY, EXIT_INPUT_MISSING, EXIT_LOCKED
+from helpers.pipeline import lock as runlock
+from helpers.pipeline import log as runlog
+from helpers.pipeline import notify, summary
 from loopback import SmtpServer, WebhookServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +67,7 @@ def spoilt_january(folder: Path) -> Path:
 HOLD = """
 import sys
 from pathlib import Path
-from helpers import runlock
+from helpers.pipeline import lock as runlock
 runlock.acquire(Path(sys.argv[1]), "scheduled refresh started by hand")
 print("held", flush=True)
 sys.stdin.read()
@@ -118,15 +120,15 @@ def test_pipeline_run_exits_4_naming_the_holder_and_touches_nothing(tmp_path):
 
 def test_a_lock_held_for_longer_than_the_limit_is_reported(tmp_path, monkeypatch):
     """A run that finds the lock taken tells no one unless the holder has hung (held > locked_after_hours)."""
-    from helpers import pipeline
+    from helpers.pipeline import cli as pipeline
 
     with WebhookServer() as hook:
         monkeypatch.setenv("NOTIFY_WEBHOOK_URL", hook.url)
         monkeypatch.delenv("NOTIFY_SMTP_HOST", raising=False)
-        recent = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+        recent = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
         pipeline._notify_locked(ROOT, runlock.Locked(tmp_path / "run.lock", {"pid": 1, "started": recent.isoformat()}))
         assert hook.posts == []
-        stuck = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=30)
+        stuck = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
         pipeline._notify_locked(ROOT, runlock.Locked(tmp_path / "run.lock", {"pid": 1, "started": stuck.isoformat()}))
         assert len(hook.posts) == 1
         text = hook.posts[0][2]["text"]
@@ -342,7 +344,7 @@ def test_run_log_tees_command_output_and_keeps_the_newest_runs(tmp_path, capsys)
 # --- on the published sample project ----------------------------------------------------------------
 
 def test_first_run_summary_lists_every_stage_and_the_edition(published_sample):
-    from helpers import stages
+    from helpers.pipeline import stages
 
     project, first = published_sample
     assert "Refresh published a new edition (exit 0: success)" in first.stdout

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import rtt
+from helpers.domains.rtt import measures as rtt
 
 PERIOD_END = dt.date(2026, 1, 31)
 ROLLUP = "C_999"

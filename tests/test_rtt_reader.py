@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import N_BANDS, N_ID, NATIONAL, PUBLISHER_NAME, QE1, RTT_DIR
-from helpers.errors import InputMissingError, PipelineError, SourceFormatError
+from helpers.core.errors import InputMissingError, PipelineError, SourceFormatError
 from helpers.sources import rtt_full_csv as src
 
 PERIOD_COLUMN = "Period"
@@ -283,5 +283,5 @@ def test_count_matrix_reads_blank_as_zero():
 
 
 def test_band_column_names_follow_the_publisher(national_header):
-    assert src.BAND_COLUMNS == national_header[N_ID:N_ID + N_BANDS]
-    assert src.COLUMNS == national_header
+    assert national_header[N_ID:N_ID + N_BANDS] == src.BAND_COLUMNS
+    assert national_header == src.COLUMNS

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import QE1
-from helpers import rtt, rtt_report
+from helpers.domains.rtt import measures as rtt
+from helpers.domains.rtt import report as rtt_report
 from helpers.sources import rtt_full_csv as src
 
 SETTINGS = {"standard_pct": 92, "long_wait_weeks": 52, "max_providers": 5, "min_provider_pathways": 50}

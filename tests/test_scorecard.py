@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import scorecard, stats, suppression
-from helpers.errors import SourceFormatError
+from helpers.core.errors import SourceFormatError
+from helpers.domains.scorecard import measures as scorecard
+from helpers.methods import stats, suppression
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
@@ -185,7 +186,7 @@ def test_named_policy_flags_and_blanks_before_publication():
 
 
 def test_report_blanks_suppressed_figures_before_publication():
-    from helpers import scorecard_report
+    from helpers.domains.scorecard import report as scorecard_report
 
     table = pd.DataFrame({"numerator": [3, 40], "denominator": [50, 50], "value": [6.0, 80.0], "lower95": [2.0, 67.0],
                           "upper95": [16.0, 89.0], "lower998": [1.0, 60.0], "upper998": [25.0, 92.0],

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 SOURCES = ["fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments", "gp_practice_reference"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.errors import InputMissingError, SourceFormatError
+from helpers.core.errors import InputMissingError, SourceFormatError
 from helpers.sources import child_immunisations, fingertips_practice, gp_payments, gp_practice_reference, qof_2020_21
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import stats
+from helpers.methods import stats
 
 ORACLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "oracles" / "phe"
 REL = 1.5e-8  # testthat::expect_equal's default tolerance

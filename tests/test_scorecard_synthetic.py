@@ -38,7 +38,13 @@ def test_formats_keep_the_publishers_traps(generated):
 
 
 def test_readers_read_the_samples(generated):
-    from helpers.sources import child_immunisations, fingertips_practice, gp_payments, gp_practice_reference, qof_2020_21
+    from helpers.sources import (
+        child_immunisations,
+        fingertips_practice,
+        gp_payments,
+        gp_practice_reference,
+        qof_2020_21,
+    )
 
     root = next(iter(generated.values())).parents[1]
     assert len(fingertips_practice.practices(fingertips_practice.read(

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from helpers import spc
+from helpers.methods import spc
 
 PRESETS = ["plotthedots", "nhse_excel"]
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from helpers import timescales
+from helpers.domains.actions import timescales
 
 D = dt.date
 # (cell as written in the seed documents, start, due, ongoing, number of date items)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import REAL
-from helpers.errors import InputMissingError, SourceFormatError
+from helpers.core.errors import InputMissingError, SourceFormatError
 from helpers.sources import ae_national_timeseries as ae
 from helpers.sources import rtt_national_timeseries as rtt
 from helpers.sources import timeseries as ts

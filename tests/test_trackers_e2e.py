@@ -14,7 +14,8 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from helpers import actions_report, qipp_report
+from helpers.domains.actions import report as actions_report
+from helpers.domains.qipp import report as qipp_report
 from helpers.synthetic import qipp as sample
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import privacy
-from ..errors import InputMissingError, SourceFormatError
+from helpers.core import privacy
+from helpers.core.errors import InputMissingError, SourceFormatError
 
 PRACTICE_CODE = re.compile(r"^[A-Z]\d{5}$")  # ODS GP practice code, e.g. H82006
 
@@ -38,7 +38,7 @@ def max_file_mb() -> float:
     """The largest input file accepted: the environment variable, else ``inputs.max_file_mb`` in params.yaml."""
     if os.environ.get(MAX_FILE_MB_ENV):
         return float(os.environ[MAX_FILE_MB_ENV])
-    from ..config import load_params
+    from helpers.core.config import load_params
 
     try:
         return float((load_params().get("inputs") or {}).get("max_file_mb", DEFAULT_MAX_FILE_MB))

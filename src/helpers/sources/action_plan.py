@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SourceFormatError
-from ._common import discover as _discover
-from .qipp_tracker import _cells, _text
+from helpers.core.errors import SourceFormatError
+from helpers.sources._common import discover as _discover
+from helpers.sources.qipp_tracker import _cells, _text
 
 SOURCE_FOLDER = "action_plan"
 DEFAULT_FILE_PATTERN = r"(?i)^.*action.?plan.*\.(xlsx|csv)$"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import discover, is_synthetic, read_text_csv, require_columns, to_number
 
 SOURCE_FOLDER = "child_immunisations"
 FILE_PATTERN = r"(?i)^(SYNTHETIC_)?GP_immunisations.*\.csv$"

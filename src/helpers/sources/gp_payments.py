@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import SourceFormatError
-from ._common import discover, is_synthetic, read_text_csv, to_number
+from helpers.core.errors import SourceFormatError
+from helpers.sources._common import discover, is_synthetic, read_text_csv, to_number
 
 SOURCE_FOLDER = "gp_payments"
 FILE_PATTERN = r"(?i)^(SYNTHETIC_)?nhs_payments_to_general_practice_(\d{2})-(\d{2})\.csv$"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import privacy
-from ..errors import SourceFormatError
-from ._common import PRACTICE_CODE, discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.core import privacy
+from helpers.core.errors import SourceFormatError
+from helpers.sources._common import PRACTICE_CODE, discover, is_synthetic, read_text_csv, require_columns, to_number
 
 SOURCE_FOLDER = "gp_practice_reference"
 EPRACCUR_PATTERN = r"(?i)^(SYNTHETIC_)?epraccur\.csv$"

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import privacy
-from ..errors import SourceFormatError
-from ._common import discover as _discover
+from helpers.core import privacy
+from helpers.core.errors import SourceFormatError
+from helpers.sources._common import discover as _discover
 
 SOURCE_FOLDER = "qipp_tracker"
 DEFAULT_FILE_PATTERN = r"(?i)^(TRANSCRIBED_|SYNTHETIC_)?.*qipp.*\.(xlsx|csv)$"

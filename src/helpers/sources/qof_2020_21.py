@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SourceFormatError
-from ._common import discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.core.errors import SourceFormatError
+from helpers.sources._common import discover, is_synthetic, read_text_csv, require_columns, to_number
 
 SOURCE_FOLDER = "qof_2020_21"
 PREVALENCE_PATTERN = r"(?i)^(SYNTHETIC_)?PREVALENCE_\d{4}(_v\d+)?\.csv$"

@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import privacy
-from ..errors import InputMissingError, SourceFormatError
-from ._common import check_size, utf8_problem
+from helpers.core import privacy
+from helpers.core.errors import InputMissingError, SourceFormatError
+from helpers.sources._common import check_size, utf8_problem
 
 SOURCE_FOLDER = "referral_gateway"
 

@@ -29,9 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .. import privacy
-from ..errors import InputMissingError, SourceFormatError
-from ._common import check_size, utf8_problem
+from helpers.core import privacy
+from helpers.core.errors import InputMissingError, SourceFormatError
+from helpers.sources._common import check_size, utf8_problem
 
 SOURCE_FOLDER = "rtt_full_csv"
 

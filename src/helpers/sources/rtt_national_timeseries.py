@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SourceFormatError
-from . import timeseries as ts
-from ._common import discover as _discover
+from helpers.core.errors import SourceFormatError
+from helpers.sources import timeseries as ts
+from helpers.sources._common import discover as _discover
 
 SOURCE_FOLDER = "rtt_national_timeseries"
 SHEET = "Full Time Series"

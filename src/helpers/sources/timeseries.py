@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import privacy
-from ..errors import QUARANTINE_COLUMNS, SourceFormatError
+from helpers.core import privacy
+from helpers.core.errors import QUARANTINE_COLUMNS, SourceFormatError
 
 TIDY_COLUMNS = ["source", "file", "sheet", "line", "period", "series", "value", "raw"]
 NOT_AVAILABLE = {"-"}   # the publishers' "not collected / not applicable"

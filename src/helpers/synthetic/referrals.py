@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..sources import referral_extract as src
+from helpers.sources import referral_extract as src
 
 SEED = 20110512
 AS_AT = pd.Timestamp("2011-05-12")
@@ -180,7 +180,7 @@ def _break(out: pd.DataFrame, i: int, kind: str, rng: np.random.Generator) -> No
 
 def booking_table(frame: pd.DataFrame, as_at: pd.Timestamp = AS_AT) -> pd.DataFrame:
     """The board's monthly table from the typed referrals: months as columns, a Total column."""
-    from .. import referrals as measures
+    from helpers.domains.referrals import measures
 
     frame = frame.assign(received_date=pd.to_datetime(frame["received_date"]))
     months = sorted(frame["received_date"].dt.to_period("M").unique())
@@ -202,7 +202,7 @@ def booking_table(frame: pd.DataFrame, as_at: pd.Timestamp = AS_AT) -> pd.DataFr
 
     original = block(lambda m: min(m.to_timestamp(how="end").normalize(), as_at))
     position = block(lambda m: as_at)
-    left = lambda b: [r - k for r, k in zip(b["received"], b["booked"])]  # noqa: E731
+    left = lambda b: [r - k for r, k in zip(b["received"], b["booked"])]
     pct = [f"{round(100 * o / r)}%" if r else "" for o, r in zip(position["other"], position["received"])]
     total_pct = f"{round(100 * sum(position['other']) / sum(position['received']))}%"
     transfers = measures.transfers(frame, as_at)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..rtt import PARTS
-from ..sources import rtt_full_csv as src
+from helpers.domains.rtt.measures import PARTS
+from helpers.sources import rtt_full_csv as src
 
 # The layout is the reader's: one definition of the publisher's format for both directions.
 OPEN_BAND = src.OPEN_BAND_WEEKS

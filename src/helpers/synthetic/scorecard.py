@@ -57,7 +57,7 @@ FT_HEADER = ["Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Ar
 
 
 def _fingertips(out: Path, rng, sizes) -> list[Path]:
-    from .. import stats
+    from helpers.methods import stats
 
     header = [h.replace("{parent}", "Compared to PCNs (v. 27/10/23) value or percentiles") for h in FT_HEADER]
     rows, counts, dens = [], [], []

@@ -20,8 +20,8 @@ import numpy as np
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from ..sources import ae_national_timeseries as ae
-from ..sources import rtt_national_timeseries as rtt
+from helpers.sources import ae_national_timeseries as ae
+from helpers.sources import rtt_national_timeseries as rtt
 
 SEED = 20240331
 FIXED_TIME = dt.datetime(2024, 4, 11, 9, 30)

@@ -1,0 +1,125 @@
+"""Where a result came from: code version, input file hashes, parameters and run time.
+
+Every report carries this so a reader can tell exactly which data and code produced it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from helpers import __version__
+
+if TYPE_CHECKING:  # pandas is not imported here: the run's entry point uses these helpers on every run
+    import pandas as pd
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def code_version(root: Path) -> str:
+    """The git commit (with '+dirty' for uncommitted changes), or the package version."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return f"{commit}{'+dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return f"helpers {__version__} (not a git checkout)"
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def record(root: Path, inputs: list[Path], params: dict, *, synthetic: bool) -> dict:
+    """A provenance record for a stage run over ``inputs``."""
+    return {
+        "run_at": now_utc(),
+        "code_version": code_version(root),
+        "synthetic_inputs": synthetic,
+        "inputs": [{"file": str(p), "bytes": p.stat().st_size, "sha256": sha256(p)} for p in inputs],
+        "params": params,
+    }
+
+
+def write_atomic(path: Path, writer) -> Path:
+    """Write through ``writer(tmp_path)`` then rename, so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; published files are for reading
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def replace_dir(staging: Path, target: Path) -> Path:
+    """Put the fully written folder ``staging`` in the place of ``target``, then delete the old one.
+
+    Where the filesystem can exchange two folders atomically it does; otherwise the old folder is
+    renamed aside first, leaving ``target`` absent (never partial) for an instant, which makes DVC
+    re-run the stage that writes it.
+    """
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.is_dir() and _exchange(staging, target):
+        os.rename(staging, old)
+    else:
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def remove_path(path: Path) -> None:
+    """Delete a file, a symbolic link or a whole folder, whichever ``path`` is."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data: dict) -> Path:
+    return write_text(path, json.dumps(data, indent=2, default=str))
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    return write_atomic(path, lambda p: frame.to_parquet(p, index=False))

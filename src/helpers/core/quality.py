@@ -1,0 +1,286 @@
+"""Great Expectations (GX Core 1.x) gates.
+
+Suites are JSON files in ``expectations/`` (one per dataset and stage, reviewed like code). Each
+expectation carries a GX ``severity``: a failing ``critical`` one stops the pipeline with a
+:class:`~helpers.errors.DataQualityError` naming the file, the expectation and example rows;
+``warning`` ones are recorded and shown in the report's data-quality section.
+
+Every validation result is written as JSON so that a later stage can publish GX Data Docs
+from all of them, whichever process produced them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network here, and none wanted
+
+import great_expectations as gx
+from great_expectations.core.expectation_validation_result import (
+    ExpectationSuiteValidationResultSchema,
+)
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from helpers.core.config import project_root
+from helpers.core.errors import DataQualityError
+from helpers.core.provenance import write_text
+
+EXAMPLES = 5
+CRITICAL = "critical"
+
+
+@dataclass
+class Failure:
+    """One expectation that did not hold."""
+
+    expectation: str
+    kwargs: dict
+    severity: str
+    unexpected: int | None
+    checked: int | None
+    examples: list[str] = field(default_factory=list)
+    observed: object = None
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={_short(v, 120)}" for k, v in self.kwargs.items())
+        head = f"{self.expectation}({args})"
+        if self.unexpected is not None:
+            head += f": {self.unexpected:,} of {self.checked:,} rows unexpected"
+        elif self.observed is not None:
+            head += f": observed {_short(self.observed)}"
+        return "\n".join([head, *(f"    {e}" for e in self.examples)])
+
+
+@dataclass
+class Outcome:
+    """The result of validating one table against one suite."""
+
+    suite: str
+    data_name: str
+    success: bool
+    evaluated: int
+    failures: list[Failure]
+    result_path: Path | None = None
+
+    @property
+    def critical(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity == CRITICAL]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity != CRITICAL]
+
+    def message(self) -> str:
+        lines = [f"Data-quality gate failed: suite '{self.suite}' on {self.data_name}"]
+        for failure in self.critical:
+            lines.append("  - " + failure.describe().replace("\n", "\n  "))
+        return "\n".join(lines)
+
+
+def _short(value, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _new_context():
+    """An in-memory GX context: suites come from expectations/, results are written as JSON."""
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    with contextlib.redirect_stdout(io.StringIO()):  # GX prints set-up chatter
+        return gx.get_context(project_config=config)
+
+
+@lru_cache(maxsize=1)
+def _context():
+    return _new_context()
+
+
+def suite_path(name: str, root: Path | None = None) -> Path:
+    return (root or project_root()) / "expectations" / f"{name}.json"
+
+
+def load_suite(name: str, root: Path | None = None) -> gx.ExpectationSuite:
+    """The named suite from ``expectations/<name>.json``."""
+    with open(suite_path(name, root), encoding="utf-8") as f:
+        spec = json.load(f)
+    if spec.get("name") != name:
+        raise ValueError(f"{suite_path(name, root)}: suite name {spec.get('name')!r} should be {name!r}")
+    return gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta", {}))
+
+
+def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_label: str) -> list[str]:
+    indexes = result.get("partial_unexpected_index_list") or []
+    values = result.get("partial_unexpected_list") or []
+    out = []
+    for i, value in enumerate(values[:EXAMPLES]):
+        where = ""
+        if i < len(indexes):
+            index = indexes[i]
+            if isinstance(index, dict):  # GX names the entry after a named index
+                index = index.get(frame.index.name, next(iter(index.values()), None))
+            where = f"{row_label} {index}: "
+            if index in frame.index and id_columns:
+                ids = frame.loc[index, id_columns]
+                where += "(" + ", ".join(f"{c}={ids[c]}" for c in id_columns) + ") "
+        out.append(f"{where}value {_short(value, 120)}")
+    return out
+
+
+def _failures(result_dict: dict, frame: pd.DataFrame, id_columns: list[str], row_label: str) -> list[Failure]:
+    failures = []
+    for item in result_dict["results"]:
+        if item["success"]:
+            continue
+        config = item["expectation_config"]
+        result = item.get("result") or {}
+        examples = _examples(result, frame, id_columns, row_label)
+        mismatched = (result.get("details") or {}).get("mismatched")
+        if isinstance(mismatched, dict):  # column-set expectations: {"unexpected": [...], "missing": [...]}
+            examples = [f"{kind} column(s): {', '.join(map(str, names))}" for kind, names in mismatched.items() if names]
+        elif mismatched:  # ordered-list expectations: one entry per position that differs
+            examples = [_short(m, 160) for m in mismatched[:EXAMPLES]]
+        if item.get("exception_info", {}).get("raised_exception"):
+            examples.append("GX raised: " + str(item["exception_info"].get("exception_message"))[:200])
+        failures.append(Failure(
+            expectation=config["type"],
+            kwargs={k: v for k, v in config["kwargs"].items() if k != "batch_id"},
+            severity=config.get("severity", CRITICAL),
+            unexpected=result.get("unexpected_count"),
+            checked=result.get("element_count"),
+            examples=examples,
+            observed=result.get("observed_value"),
+        ))
+    return failures
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_dir: Path | None = None,
+             id_columns: list[str] | None = None, row_label: str = "row",
+             root: Path | None = None) -> Outcome:
+    """Validate ``frame`` against a stored suite; write the GX result JSON into ``results_dir``."""
+    context = _context()
+    suite = load_suite(suite_name, root)
+    source = context.data_sources.add_or_update_pandas(_safe(f"{suite_name}__{data_name}"))
+    asset = source.add_dataframe_asset(name="table")
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, result_format={"result_format": "SUMMARY",
+                                                  "partial_unexpected_count": EXAMPLES})
+    result_dict = result.to_json_dict()
+    result_dict["meta"]["data_name"] = data_name
+    path = None
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        path = results_dir / f"{_safe(suite_name)}__{_safe(Path(data_name).name)}.json"
+        write_text(path, json.dumps(result_dict, indent=1, default=str))
+    return Outcome(suite_name, data_name, bool(result.success), len(result_dict["results"]),
+                   _failures(result_dict, frame, id_columns or [], row_label), path)
+
+
+def gate(frame: pd.DataFrame, suite_name: str, **kwargs) -> Outcome:
+    """:func:`validate`, raising :class:`DataQualityError` if a critical expectation failed."""
+    outcome = validate(frame, suite_name, **kwargs)
+    if outcome.critical:
+        raise DataQualityError(outcome.message())
+    return outcome
+
+
+def load_results(results_dir: Path) -> list[dict]:
+    """Every stored validation result in ``results_dir`` and its subfolders (one per domain), in order."""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir.rglob("*.json"))]
+
+
+def results_table(results: list[dict]) -> pd.DataFrame:
+    """One row per validation: suite, data, outcome and counts, for the report's appendix."""
+    rows = []
+    for r in results:
+        failed = [i for i in r["results"] if not i["success"]]
+        rows.append({
+            "suite": r["suite_name"],
+            "data": Path(r["meta"].get("data_name", "")).name,
+            "expectations": len(r["results"]),
+            "passed": len(r["results"]) - len(failed),
+            "warnings": sum(1 for i in failed if i["expectation_config"].get("severity") != CRITICAL),
+            "critical failures": sum(1 for i in failed if i["expectation_config"].get("severity", CRITICAL) == CRITICAL),
+            "outcome": "Passed" if r["success"] else "Failed",
+        })
+    return pd.DataFrame(rows)
+
+
+def _escaped(value):
+    """Every string inside ``value`` HTML-escaped (lists and dicts rebuilt, their keys kept)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def escaped_for_docs(stored: dict) -> dict:
+    """A stored result with the text that came from the data HTML-escaped, for Data Docs.
+
+    GX's renderer puts unexpected values, observed values (a file's own column names, say) and
+    expectation arguments into its pages as they are, so a cell holding ``<script>`` would run
+    in a reader's browser. Escaping them first makes the pages show the text instead. The
+    expectation types and argument names, which GX looks up, are left alone.
+    """
+    out = dict(stored)
+    out["results"] = [{**item, "result": _escaped(item.get("result") or {}),
+                       "exception_info": _escaped(item.get("exception_info") or {}),
+                       "expectation_config": {**item["expectation_config"],
+                                              "kwargs": _escaped(item["expectation_config"].get("kwargs") or {})}}
+                      for item in stored.get("results", [])]
+    out["meta"] = {**stored.get("meta", {}), **({"data_name": _escaped(stored["meta"]["data_name"])}
+                                               if "data_name" in stored.get("meta", {}) else {})}
+    return out
+
+
+def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None) -> Path:
+    """Render GX Data Docs for every stored result into ``site_dir``; returns its index.html."""
+    context = _new_context()  # a fresh one: only this site, only the stored results
+    context.add_data_docs_site("site", {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    schema = ExpectationSuiteValidationResultSchema()
+    seen = set()
+    for number, stored in enumerate(load_results(results_dir)):
+        name = stored["suite_name"]
+        if name not in seen:
+            context.suites.add(load_suite(name, root))
+            seen.add(name)
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+            run_id=RunIdentifier(run_name=stored["meta"].get("run_name") or "pipeline"),
+            batch_identifier=f"{number:03d}_{_safe(Path(stored['meta'].get('data_name', 'data')).name)}",
+        )
+        context.validation_results_store.set(key, schema.load(escaped_for_docs(stored)))
+    with contextlib.redirect_stdout(io.StringIO()):
+        context.build_data_docs(site_names=["site"])
+    return site_dir / "index.html"

@@ -1,0 +1,419 @@
+"""The referral gateway report: booking backlog, waits, returns, transfers and recovery plans.
+
+Built from the processed ``referrals_*`` tables. Every heading carries the as-at date, because
+a backlog figure means nothing without it. ``board_section`` gives the board paper its part
+(``<h2>``/``<h3>`` only); the report notebook shows the same sections and more, one per cell.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import pandas as pd
+from IPython.display import HTML
+
+from helpers.core import quality
+from helpers.core.config import load_params, project_root
+from helpers.core.errors import InputMissingError
+from helpers.domains.referrals import trajectory
+from helpers.domains.referrals.cleanse import PROVENANCE_FILE, table_file
+from helpers.render import html, plots
+
+PROCESSED = Path("data/processed")
+VALIDATION = Path("build/validation/referrals")
+TABLES = ["monthly", "backlog", "waits", "transfers", "practices", "headline", "booking_information",
+          "booking_reconciliation", "quarantine"]
+PLAN_COLOURS = [html.NHS_BLUE, html.NHS_WARM_YELLOW, html.NHS_DARK_GREY, html.NHS_GREEN]
+
+
+@dataclass
+class ReferralsContext:
+    tables: dict[str, pd.DataFrame]
+    provenance: dict
+    validations: list[dict]
+    settings: dict
+
+    @property
+    def head(self) -> pd.Series:
+        return self.tables["headline"].iloc[0]
+
+    @property
+    def as_at(self) -> pd.Timestamp:
+        return pd.Timestamp(self.head["as_at"])
+
+    @property
+    def when(self) -> str:
+        """'as at 12 May 2011', for every title."""
+        return f"as at {self.as_at.day} {self.as_at:%B %Y}"
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.provenance.get("synthetic_inputs"))
+
+    def plans(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Each plan in params projected from this as-at date's backlog and inflow."""
+        head, s = self.head, self.settings
+        inflow = float(head["daily_inflow"])
+        return trajectory.project_all(
+            trajectory.scenarios(s.get("scenarios")), start_backlog=float(head["not_booked"]), start=self.as_at,
+            daily_inflow=inflow, target=float(s.get("target_days", 5)) * inflow,
+            weeks=int(s.get("projection_weeks", 26)))
+
+
+def load(root: Path | None = None, **overrides) -> ReferralsContext:
+    """The processed tables and the report settings (params.yaml's ``referrals_report``, then overrides)."""
+    root = root or project_root()
+    settings = {**load_params(root).get("referrals_report", {}),
+                **{k: v for k, v in overrides.items() if v is not None}}
+    paths = {name: root / PROCESSED / table_file(name) for name in TABLES}
+    paths["provenance"] = root / PROCESSED / PROVENANCE_FILE
+    missing = [str(p) for p in paths.values() if not p.exists()]
+    if missing:
+        raise InputMissingError(f"processed tables not found: {', '.join(missing)}; run the cleanse_referrals stage first")
+    provenance = json.loads(paths.pop("provenance").read_text(encoding="utf-8"))
+    tables = {name: pd.read_parquet(path) for name, path in paths.items()}
+    validations = quality.load_results(root / VALIDATION) if (root / VALIDATION).is_dir() else []
+    return ReferralsContext(tables, provenance, validations, settings)
+
+
+def _day(value) -> str:
+    return "" if pd.isna(value) else f"{pd.Timestamp(value).day} {pd.Timestamp(value):%B %Y}"
+
+
+# --- charts -----------------------------------------------------------------------------------------
+
+def backlog_chart(backlog: pd.DataFrame, *, target: float | None, target_label: str = "Target", title: str):
+    plots.use_house_style()
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    ax.plot(backlog["week_ending"], backlog["backlog"], marker="o", color=html.NHS_BLUE, linewidth=2,
+            label="Referrals not yet booked")
+    if target is not None:
+        ax.axhline(target, color=html.NHS_RED, linestyle="--", linewidth=1.2)
+        ax.annotate(target_label, (0.01, target), xycoords=("axes fraction", "data"),
+                    xytext=(0, 4), textcoords="offset points", color=html.NHS_RED, fontsize=9)
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_ylabel("Referrals not booked")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def scenarios_chart(projections: pd.DataFrame, summary: pd.DataFrame, *, title: str):
+    """Every plan's projected backlog on one chart, each with its own target line."""
+    plots.use_house_style()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for colour, (name, frame) in zip(PLAN_COLOURS, projections.groupby("scenario", sort=False)):
+        plan = summary.set_index("scenario").loc[name]
+        ax.plot(frame["week_ending"], frame["backlog"], marker="o", markersize=3, color=colour, linewidth=2,
+                label=plan["label"])
+        ax.axhline(plan["target"], color=colour, linestyle=":", linewidth=1.2)
+        if pd.notna(plan["target_met"]):
+            ax.annotate(f"{plan['target']:,.0f} by {pd.Timestamp(plan['target_met']):%d %b}",
+                        (plan["target_met"], plan["target"]), xytext=(4, 8), textcoords="offset points",
+                        color=colour if colour != html.NHS_WARM_YELLOW else html.NHS_DARK_GREY, fontsize=9)
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Referrals not booked (projected)")
+    ax.set_title(title, loc="left")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def bars_chart(labels, values, *, xlabel: str, title: str, percent: bool = False, reference: float | None = None,
+               reference_label: str = ""):
+    plots.use_house_style()
+    fig, ax = plt.subplots(figsize=(8, max(2.2, 0.35 * len(labels) + 1)))
+    ax.barh(list(labels)[::-1], list(values)[::-1], color=html.NHS_BLUE)
+    for y, v in enumerate(list(values)[::-1]):
+        ax.annotate(f"{v:.1f}%" if percent else f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8, color=html.NHS_DARK_GREY)
+    if reference is not None:
+        ax.axvline(reference, color=html.NHS_DARK_BLUE, linestyle="--", linewidth=1.2)
+        ax.annotate(reference_label, (reference, 0), xycoords=("data", "axes fraction"), xytext=(3, 4),
+                    textcoords="offset points", color=html.NHS_DARK_BLUE, fontsize=9, backgroundcolor="white")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+# --- tables -----------------------------------------------------------------------------------------
+
+def booking_table(ctx: ReferralsContext) -> pd.DataFrame:
+    """The board's monthly layout as at the run's date, from the referral-level measures."""
+    m = ctx.tables["monthly"]
+    rows = {"Total referrals": m["received"], "Total urgent & routine booked": m["booked"],
+            "Sub total left": m["received"] - m["booked"], "Total not booked": m["not_booked"],
+            "Other - cancelled / returned to GP": m["returned_or_cancelled"]}
+    wide = pd.DataFrame(rows).T
+    wide.columns = [f"{pd.Timestamp(x):%b-%y}" for x in m["month"]]
+    wide["Total"] = wide.sum(axis=1)
+    pct = (100 * wide.loc["Other - cancelled / returned to GP"] / wide.loc["Total referrals"]).round(0)
+    out = wide.astype(int).map(lambda v: f"{v:,}")
+    out.loc["Returns / cancellations as a percentage"] = pct.map(lambda v: f"{v:.0f}%")
+    return out.reset_index(names="Booking information")
+
+
+def waits_table(ctx: ReferralsContext) -> pd.DataFrame:
+    w = ctx.tables["waits"]
+    table = w.pivot_table(index=["band_order", "band"], columns="priority", values="not_booked", aggfunc="sum")
+    table = table.reset_index().drop(columns="band_order").rename(columns={"band": "Weeks waited since receipt"})
+    table = table[["Weeks waited since receipt", "urgent", "two_week_wait", "routine"]]
+    table.columns = ["Weeks waited since receipt", "Urgent", "Two-week wait", "Routine"]
+    table["All"] = table[["Urgent", "Two-week wait", "Routine"]].sum(axis=1)
+    return table
+
+
+def monthly_measures_table(ctx: ReferralsContext) -> pd.DataFrame:
+    m = ctx.tables["monthly"]
+    return pd.DataFrame({
+        "Month received": [f"{pd.Timestamp(x):%b %Y}" for x in m["month"]],
+        "Received": m["received"], "Returned or cancelled %": m["pct_returned_or_cancelled"],
+        "Urgent referrals": m["urgent"], "Urgent booked within 48 hours %": m["pct_urgent_booked_48h"],
+        "Urgent booked within 5 days %": m["pct_urgent_booked_5d"],
+        "Transferred to other providers": m["transferred"],
+        "Consultant to consultant": m["consultant_to_consultant"]})
+
+
+def plans_table(summary: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Plan": summary["label"], "Booking capacity a week": summary["weekly_capacity"].round(0),
+        "Inflow a week": summary["weekly_inflow"].round(0), "Target backlog": summary["target"].round(0),
+        "Target met": [html.status(f"Met by {_day(d)}", "good") if pd.notna(d) else
+                       html.status("Not met in the projection", "bad") for d in summary["target_met"]],
+        "Weeks": summary["weeks_to_target"]})
+
+
+# --- sections (HTML strings; the notebook wraps them for display) -------------------------------------
+
+def _title(ctx: ReferralsContext, level: int = 1) -> str:
+    parts = [f"<h{level}>Referral gateway: booking backlog and waits, {ctx.when}</h{level}>",
+             f"<p>From the referral management centre's booking extract "
+             f"({html.esc(ctx.provenance.get('extract', ''))}): every referral received since "
+             f"{_day(ctx.head['first_received'])}, its booking state as at {_day(ctx.as_at)}.</p>"]
+    if ctx.synthetic:
+        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
+    return "".join(parts)
+
+
+def _headline(ctx: ReferralsContext, h: str = "h2") -> str:
+    head, s = ctx.head, ctx.settings
+    target_days = float(s.get("target_days", 5))
+    over = head["backlog_days"] > target_days
+    verdict = html.status("Above target" if over else "Within target", "bad" if over else "good")
+    tiles = html.kpis([
+        (html.integer(head["not_booked"]), f"referrals not yet booked {ctx.when}"),
+        (html.one_dp(head["backlog_days"]), "days' worth of referrals in the backlog"),
+        (html.percent(head["pct_urgent_booked_48h"]), "urgent booked within 48 hours"),
+        (html.percent(head["pct_returned_or_cancelled"]), "returned to GP or cancelled"),
+    ])
+    text = (f"<p>{html.integer(head['received'])} referrals received since {_day(head['first_received'])}; "
+            f"{html.integer(head['booked'])} booked (including {html.integer(head['transferred'])} transferred to "
+            f"other providers for booking), {html.integer(head['returned_or_cancelled'])} returned or cancelled and "
+            f"{html.integer(head['not_booked'])} not yet booked. At the current inflow of "
+            f"{head['daily_inflow']:,.0f} referrals a day (last {int(head['inflow_window_days'])} days) the backlog "
+            f"is {head['backlog_days']:,.1f} days' worth against a target of {target_days:g} days: {verdict}.</p>")
+    return f'<{h} class="keep">Summary, {ctx.when}</{h}>{tiles}{text}'
+
+
+def _booking(ctx: ReferralsContext, h: str = "h2") -> str:
+    table = html.table(booking_table(ctx), caption=f"Booking information by month of receipt, {ctx.when}",
+                       row_header="Booking information")
+    checks = ctx.tables["booking_reconciliation"]
+    if checks.empty:
+        note = "<p>No monthly booking information table was supplied with the extract, so none was reconciled.</p>"
+    else:
+        failed = int((checks["difference"] != 0).sum())
+        status = html.status("Reconciled" if not failed else f"{failed} mismatches", "good" if not failed else "bad")
+        note = (f"<p>The monthly booking information table supplied with the extract was checked: received = booked "
+                f"+ not booked + other, sub totals, the Total column and the printed returns percentages "
+                f"({len(checks)} checks): {status}.</p>")
+    return f"<{h}>Booking information, {ctx.when}</{h}>{table}{note}"
+
+
+def _backlog(ctx: ReferralsContext, h: str = "h2") -> str:
+    b = ctx.tables["backlog"]
+    days = float(ctx.settings.get("target_days", 5))
+    target = days * float(ctx.head["daily_inflow"])
+    fig = backlog_chart(b, target=target, target_label=f"Target {target:,.0f} ({days:g} days' worth)",
+                        title=f"Referrals not yet booked, week by week, {ctx.when}")
+    peak = b.loc[b["backlog"].idxmax()]
+    alt = (f"Line chart of referrals not yet booked each week to {_day(ctx.as_at)}: {int(b['backlog'].iloc[-1]):,} "
+           f"now, highest {int(peak['backlog']):,} in the week ending {_day(peak['week_ending'])}; the target of "
+           f"{target:,.0f} is drawn as a dashed line.")
+    figure = html.figure(fig, alt=alt, caption="Backlog at the end of each week, rebuilt from the booking dates.")
+    plt.close(fig)
+    recent = b.tail(8).assign(week_ending=lambda d: d["week_ending"].map(_day))
+    table = html.table(recent[["week_ending", "backlog", "daily_inflow", "backlog_days"]].rename(columns={
+        "week_ending": "Week ending", "backlog": "Not booked", "daily_inflow": "Referrals a day",
+        "backlog_days": "Days' worth"}), caption=f"Backlog, last eight weeks, {ctx.when}",
+        formats={"Not booked": html.integer, "Referrals a day": html.one_dp, "Days' worth": html.one_dp})
+    return f"<{h}>Backlog trend, {ctx.when}</{h}>{figure}{table}"
+
+
+def _waits(ctx: ReferralsContext, h: str = "h2") -> str:
+    table = waits_table(ctx)
+    over = int(table.loc[table["Weeks waited since receipt"] == "14+ weeks", "All"].sum())
+    status = html.status(f"{over:,} waiting 14 weeks or more", "bad" if over else "good")
+    fig = bars_chart(table["Weeks waited since receipt"], table["All"], xlabel="Referrals not yet booked",
+                     title=f"Unbooked referrals by weeks waited, {ctx.when}")
+    alt = "Bar chart of referrals not yet booked by weeks since receipt: " + ", ".join(
+        f"{b} {n:,}" for b, n in zip(table["Weeks waited since receipt"], table["All"])) + "."
+    figure = html.figure(fig, alt=alt, caption="Whole weeks from receipt to the as-at date.")
+    plt.close(fig)
+    return (f"<{h}>Waits of referrals not yet booked, {ctx.when}</{h}><p>{status}</p>{figure}"
+            + html.table(table, caption=f"Referrals not yet booked by weeks waited and priority, {ctx.when}",
+                         formats={c: html.integer for c in table.columns[1:]}))
+
+
+def _returns(ctx: ReferralsContext, h: str = "h2") -> str:
+    table = monthly_measures_table(ctx)
+    return (f"<{h}>Returns, urgent bookings and consultant-to-consultant referrals, {ctx.when}</{h}>"
+            "<p>Returned to the GP (for example under the service restriction policy) or cancelled, as a share "
+            "of referrals received in the month; urgent includes two-week-wait referrals.</p>"
+            + html.table(table, caption=f"Booking measures by month of receipt, {ctx.when}",
+                         formats={"Returned or cancelled %": html.percent, "Urgent booked within 48 hours %": html.percent,
+                                  "Urgent booked within 5 days %": html.percent, "Received": html.integer,
+                                  "Urgent referrals": html.integer, "Transferred to other providers": html.integer,
+                                  "Consultant to consultant": html.integer}))
+
+
+def _transfers(ctx: ReferralsContext, h: str = "h2") -> str:
+    t = ctx.tables["transfers"]
+    if t.empty:
+        return f"<{h}>Transfers to other providers, {ctx.when}</{h}><p>No referrals were transferred.</p>"
+    table = t[["transferred_to", "transferred"]].rename(columns={"transferred_to": "Provider",
+                                                                 "transferred": "Referrals transferred"})
+    table.loc[len(table)] = ["Total", table["Referrals transferred"].sum()]
+    return (f"<{h}>Transfers to other providers, {ctx.when}</{h}>"
+            + html.table(table, caption=f"Referrals transferred for booking, by provider, {ctx.when}",
+                         formats={"Referrals transferred": html.integer}))
+
+
+def _plans(ctx: ReferralsContext, h: str = "h2") -> str:
+    projections, summary = ctx.plans()
+    if summary.empty:
+        return f"<{h}>Recovery plans, {ctx.when}</{h}><p>No plans are set in params.yaml (referrals_report.scenarios).</p>"
+    fig = scenarios_chart(projections, summary, title=f"Projected backlog under each plan, from {_day(ctx.as_at)}")
+    alt = "Line chart of the projected backlog week by week: " + "; ".join(
+        f"{r.label} reaches {r.target:,.0f} " + (f"by {_day(r.target_met)}" if pd.notna(r.target_met) else
+                                                  "not within the projection") for r in summary.itertuples()) + "."
+    figure = html.figure(fig, alt=alt, caption=(
+        f"Starting from {int(ctx.head['not_booked']):,} not booked and {ctx.head['daily_inflow']:,.0f} referrals a day; "
+        "each week the backlog grows by the inflow and falls by the plan's booking capacity."))
+    plt.close(fig)
+    table = html.table(plans_table(summary), caption=f"Recovery plans and the date each meets its target, {ctx.when}",
+                       raw_html={"Target met"}, formats={"Booking capacity a week": html.integer,
+                                                          "Inflow a week": html.integer, "Target backlog": html.integer,
+                                                          "Weeks": html.integer})
+    return f"<{h}>Recovery plans, {ctx.when}</{h}>{figure}{table}"
+
+
+def _practices(ctx: ReferralsContext, h: str = "h2") -> str:
+    p = ctx.tables["practices"]
+    head = f"<{h}>GP referral rates by practice, {ctx.when}</{h}>"
+    if p["weighted_list_size"].isna().all():
+        return head + ("<p>No practice list sizes file was supplied, so rates per 1,000 weighted patients are not "
+                       "shown.</p>")
+    limit = int(ctx.settings.get("max_practices", 15))
+    ranked = p.dropna(subset=["rate_per_1000_per_year"]).sort_values("rate_per_1000_per_year", ascending=False)
+    top = ranked.head(limit)
+    overall = (1000 * ranked["gp_referrals"].sum() / ranked["weighted_list_size"].sum()
+               * 365.25 / float(p["period_days"].iloc[0]))
+    fig = bars_chart(top["practice_code"], top["rate_per_1000_per_year"], xlabel="GP referrals a year per 1,000 "
+                     "weighted patients", title=f"Highest GP referral rates, {ctx.when}", reference=overall,
+                     reference_label=f"All practices {overall:,.0f}")
+    alt = (f"Bar chart of the {len(top)} practices with the highest GP referral rates per 1,000 weighted patients a "
+           f"year, from {top['rate_per_1000_per_year'].iloc[0]:,.0f} ({top['practice_code'].iloc[0]}) down to "
+           f"{top['rate_per_1000_per_year'].iloc[-1]:,.0f} ({top['practice_code'].iloc[-1]}); all practices together "
+           f"{overall:,.0f}, drawn as a dashed line.")
+    figure = html.figure(fig, alt=alt, caption=f"Rates over {int(p['period_days'].iloc[0])} days, shown as a yearly "
+                                               "rate. Feeds the scorecard's demand domain.")
+    plt.close(fig)
+    table = ranked[["practice_code", "practice_name", "gp_referrals", "weighted_list_size",
+                    "rate_per_1000_per_year"]].rename(columns={
+        "practice_code": "Practice", "practice_name": "Name", "gp_referrals": "GP referrals",
+        "weighted_list_size": "Weighted list size", "rate_per_1000_per_year": "Per 1,000 a year"})
+    return head + figure + html.table(table, caption=f"GP referrals per 1,000 weighted patients, {ctx.when}",
+                                      formats={"GP referrals": html.integer, "Weighted list size": html.integer,
+                                               "Per 1,000 a year": html.one_dp})
+
+
+def _quality(ctx: ReferralsContext, h: str = "h2") -> str:
+    q = ctx.tables["quarantine"]
+    head = f"<{h}>Data quality, {ctx.when}</{h}>"
+    dropped = ctx.provenance.get("dropped_identifier_columns") or []
+    text = ("<p>Patient identifier columns are removed as the extract is read"
+            + (f" (this extract had {len(dropped)}: they were dropped)" if dropped else "") + ". ")
+    if q.empty:
+        text += "No rows failed the row checks.</p>"
+        return head + text
+    summary = (q.groupby(["source", "column", "reason"]).agg(rows=("line", "nunique"), first_line=("line", "min"))
+               .reset_index().sort_values("rows", ascending=False))
+    text += (f"{q['line'].nunique():,} rows failed the row checks and are held back from every figure above; "
+             "each is listed with its reason in data/processed/referrals_quarantine.parquet.</p>")
+    table = html.table(summary.rename(columns={"source": "Source", "column": "Column", "reason": "Reason",
+                                               "rows": "Rows", "first_line": "First line"}),
+                       caption=f"Rows held back, by reason, {ctx.when}", formats={"Rows": html.integer})
+    return head + text + table
+
+
+def _gates(ctx: ReferralsContext, h: str = "h3") -> str:
+    if not ctx.validations:
+        return ""
+    table = quality.results_table(ctx.validations)
+    table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
+    return (f"<{h}>Checks run, {ctx.when}</{h}>"
+            + html.table(table, caption="Great Expectations results for this run", raw_html={"outcome"}))
+
+
+def _methods(ctx: ReferralsContext, h: str = "h2") -> str:
+    files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"][:16] + "..."}
+                          for i in ctx.provenance.get("inputs", [])])
+    text = (f"<{h}>Methods and sources, {ctx.when}</{h}><p>The booking state of each referral is rebuilt from its "
+            "dates: booked (including transferred to another provider for booking), returned to the GP or cancelled, "
+            "or not booked. The backlog in days' worth divides the referrals not booked by the referrals received a "
+            "day over the recent window. Waits are whole weeks from receipt. Recovery plans project the backlog week "
+            "by week from the booking capacity each plan buys (params.yaml, referrals_report.scenarios). Rates per "
+            "1,000 weighted patients use the practice list sizes file supplied with the extract.</p>")
+    return text + html.table(files, caption="Input files", formats={"Bytes": html.integer})
+
+
+SECTIONS = [_headline, _booking, _backlog, _waits, _returns, _transfers, _plans, _practices, _quality]
+
+
+def title_section(ctx): return HTML(_title(ctx))
+def headline_section(ctx): return HTML(_headline(ctx))
+def booking_section(ctx): return HTML(_booking(ctx))
+def backlog_section(ctx): return HTML(_backlog(ctx))
+def waits_section(ctx): return HTML(_waits(ctx))
+def returns_section(ctx): return HTML(_returns(ctx))
+def transfers_section(ctx): return HTML(_transfers(ctx))
+def plans_section(ctx): return HTML(_plans(ctx))
+def practices_section(ctx): return HTML(_practices(ctx))
+def quality_section(ctx): return HTML(_quality(ctx) + _gates(ctx))
+def methods_section(ctx): return HTML(_methods(ctx))
+
+
+def board_section(root: Path, params: dict) -> str:
+    """The referral gateway part of the board paper: one ``<h2>``, sections as ``<h3>``.
+
+    ``params`` is params.yaml's ``referrals_report`` section (or overrides of it).
+    """
+    ctx = load(root, **(params or {}))
+    parts = [f"<h2>Referral gateway: booking backlog and waits, {ctx.when}</h2>"]
+    if ctx.synthetic:
+        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
+    for section in (_headline, _backlog, _waits, _returns, _transfers, _plans, _quality):
+        parts.append(section(ctx, h="h3").replace(' class="keep"', ""))
+    return "\n".join(parts)

@@ -1,0 +1,421 @@
+"""Scorecard report: the board section (league table, funnels, heat-map, trend) and practice packs.
+
+Everything here reads the processed tables and applies the suppression policy *before* any
+figure reaches a page (:func:`published_indicators`). Bands are written as words and shown in
+colour; charts carry alt text; tables have captions.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers.domains.scorecard import measures as scorecard
+from helpers.methods import stats, suppression
+from helpers.render import html, plots
+
+# the processed tables (names as scorecard_cleanse writes them; not imported from there, which
+# would load Great Expectations into every pack's kernel)
+INDICATORS_FILE = "scorecard_indicators.parquet"
+SCORES_FILE = "scorecard_scores.parquet"
+PRACTICES_FILE = "scorecard_practices.parquet"
+QUARANTINE_FILE = "scorecard_quarantine.parquet"
+PROVENANCE_FILE = "scorecard_provenance.json"
+
+BAND_KIND = {scorecard.GOOD: "good", scorecard.ACCEPTABLE: "neutral", scorecard.UNACCEPTABLE: "bad"}
+BAND_COLOUR = {scorecard.GOOD: html.NHS_GREEN, scorecard.ACCEPTABLE: html.NHS_WARM_YELLOW,
+               scorecard.UNACCEPTABLE: html.NHS_RED, scorecard.NOT_BANDED: html.NHS_PALE_GREY}
+COMPARE_KIND = {stats.BETTER: "good", stats.WORSE: "bad"}
+
+
+_CACHE: dict = {}
+
+
+def load(root: Path) -> dict[str, pd.DataFrame]:
+    """The processed tables; kept in memory while they are unchanged (packs reuse one kernel)."""
+    processed = root / "data" / "processed"
+    stamp = tuple((processed / f).stat().st_mtime_ns for f in (INDICATORS_FILE, SCORES_FILE, PROVENANCE_FILE))
+    key = (str(processed), stamp)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _load(processed)
+        _CACHE[key]["version"] = key  # what the per-scope caches below are keyed on
+    return _CACHE[key]
+
+
+def _load(processed: Path) -> dict[str, pd.DataFrame]:
+    out = {name: pd.read_parquet(processed / file) for name, file in (
+        ("indicators", INDICATORS_FILE), ("scores", SCORES_FILE), ("practices", PRACTICES_FILE),
+        ("quarantine", QUARANTINE_FILE))}
+    out["provenance"] = json.loads((processed / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    return out
+
+
+def published_indicators(indicators: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The indicator table as it may be published: suppressed rows blanked, bands and labels withheld."""
+    rule = suppression.policy(params.get("suppression"))
+    flagged = suppression.flag(indicators, rule)  # the report's policy may be stricter than the cleanse's
+    return suppression.for_publication(flagged, rule=rule,
+                                       text_columns=("band", "compared_to_icb", "compared_to_england"))
+
+
+_SCOPES: dict = {}
+
+
+def scope(data: dict, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+    """(indicators, scores, practice codes) of the organisation the report covers (kept while the
+    tables and parameters are unchanged, so a run of packs filters and suppresses once)."""
+    key = (data.get("version", id(data)), repr(params.get("organisation")), repr(params.get("suppression")))
+    if key not in _SCOPES:
+        _SCOPES.clear()
+        _SCOPES[key] = _scope(data, params)
+    return _SCOPES[key]
+
+
+def _scope(data: dict, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+    practices = data["practices"]
+    codes = set(practices.loc[scorecard.in_organisation(practices, params.get("organisation", {})), "practice_code"])
+    scores = data["scores"][data["scores"]["practice_code"].isin(codes)]
+    indicators = published_indicators(data["indicators"], params)
+    return indicators[indicators["practice_code"].isin(codes)], scores, codes
+
+
+AMBER_STYLE = "background:#fff4d6;color:#4d3800;border:1px solid #FFB81C"  # Acceptable: amber, beside green and red
+
+
+def band_label(value) -> str:
+    """A band as a word in a coloured label: green Good, amber Acceptable, red Unacceptable."""
+    if pd.isna(value):
+        return ""
+    if value == scorecard.ACCEPTABLE:
+        return f'<span class="status acceptable" style="{AMBER_STYLE}">{html.esc(value)}</span>'
+    return html.status(str(value), BAND_KIND.get(value, "neutral"))
+
+
+def compare_label(value) -> str:
+    if pd.isna(value) or value == "":
+        return ""
+    return html.status(str(value), COMPARE_KIND.get(value, "neutral"))
+
+
+def _number(value, digits=1) -> str:
+    return "" if pd.isna(value) else f"{value:,.{digits}f}"
+
+
+# -------------------------------------------------------------------------------------- tables
+
+def league_table(scores: pd.DataFrame) -> pd.DataFrame:
+    table = pd.DataFrame({
+        "Practice": scores["practice_name"].fillna(scores["practice_code"]) + " (" + scores["practice_code"] + ")",
+        "PCN": scores["pcn_code"],
+        "Score": scores["score"],
+        "Overall band": scores["band"],
+        "Movement": scores["movement"],
+        "Unacceptable indicators": scores["reds"],
+        "Contract review": np.where(scores["contract_review"], "Yes", "No"),
+        "Deprivation (IMD 2019)": scores.get("context_imd_2019"),
+        "Registered patients": scores.get("context_list_size"),
+    })
+    return table
+
+
+def league_html(scores: pd.DataFrame, caption: str) -> str:
+    return html.table(league_table(scores), caption=caption, raw_html={"Overall band"},
+                      formats={"Score": _number, "Overall band": band_label,
+                               "Deprivation (IMD 2019)": _number, "Registered patients": html.integer})
+
+
+def indicator_summary(indicators: pd.DataFrame) -> pd.DataFrame:
+    latest = indicators[(indicators["period_rank"] == 1) & (indicators["type"] != "context")]
+    rows = []
+    for (ind_id, name), group in latest.groupby(["indicator_id", "indicator_name"], sort=False):
+        counts = group["band"].value_counts()
+        rows.append({"Indicator": name, "Section": group["section"].iloc[0], "Period": group["period"].iloc[0],
+                     "Practices": len(group), "Good": counts.get(scorecard.GOOD, 0),
+                     "Acceptable": counts.get(scorecard.ACCEPTABLE, 0),
+                     "Unacceptable": counts.get(scorecard.UNACCEPTABLE, 0),
+                     "Worse than England": (group["compared_to_england"] == stats.WORSE).sum(),
+                     "Suppressed": (group["band"] == suppression.SUPPRESSED).sum()})
+    return pd.DataFrame(rows)
+
+
+# -------------------------------------------------------------------------------------- charts
+
+def funnel_figure(rows: pd.DataFrame, *, title: str, multiplier: float, kind: str, unit: str,
+                  highlight: str | None = None):
+    """Practices' values against their denominators with 95% and 99.8% limits around the pooled value."""
+    plots.use_house_style()
+    data = rows.dropna(subset=["numerator", "denominator", "value"])
+    data = data[data["denominator"] > 0]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    if data.empty:
+        ax.text(0.5, 0.5, "No publishable values", ha="center", transform=ax.transAxes)
+        return fig
+    limits_of = stats.proportion_funnel_limits if kind == "proportion" else stats.rate_funnel_limits
+    limits = limits_of(data["numerator"], data["denominator"], multiplier=multiplier)
+    ax.plot(limits["population"], limits["baseline"], color=html.NHS_DARK_GREY, linewidth=1.2, label="Average")
+    for suffix, style, label in (("95_0", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
+        ax.plot(limits["population"], limits[f"lower{suffix}"], color=html.NHS_BLUE, linestyle=style, label=label)
+        ax.plot(limits["population"], limits[f"upper{suffix}"], color=html.NHS_BLUE, linestyle=style)
+    colours = [BAND_COLOUR.get(b, html.NHS_MID_GREY) for b in data["band"]]
+    ax.scatter(data["denominator"], data["value"], c=colours, edgecolors=html.NHS_DARK_GREY, s=28, zorder=3)
+    if highlight is not None and highlight in set(data["practice_code"]):
+        own = data[data["practice_code"] == highlight]
+        ax.scatter(own["denominator"], own["value"], s=140, facecolors="none", edgecolors="black", linewidths=2,
+                   zorder=4, label="This practice")
+    if kind == "rate":  # limits at tiny populations would squash the practices into a line
+        ax.set_ylim(0, max(data["value"].max(), limits["baseline"].iloc[0]) * 1.4)
+    ax.set_xlabel("Denominator (patients)")
+    ax.set_ylabel(unit or "Value")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap_figure(indicators: pd.DataFrame, scores: pd.DataFrame, max_practices: int = 60):
+    """Practices (rows, by score) x indicators (columns) coloured by band, band initial in each cell."""
+    plots.use_house_style()
+    latest = indicators[(indicators["period_rank"] == 1) & (indicators["type"] != "context")]
+    order = list(scores["practice_code"])[:max_practices]
+    names = latest.drop_duplicates("indicator_id").set_index("indicator_id")["indicator_name"]
+    grid = latest.pivot_table(index="practice_code", columns="indicator_id", values="band", aggfunc="first")
+    grid = grid.reindex(index=[c for c in order if c in grid.index])
+    palette = {scorecard.GOOD: 0, scorecard.ACCEPTABLE: 1, scorecard.UNACCEPTABLE: 2}
+    numbers = grid.apply(lambda col: col.map(palette)).astype(float)
+    fig, ax = plt.subplots(figsize=(1.0 * len(grid.columns) + 3, 0.28 * len(grid) + 2))
+    cmap = matplotlib.colors.ListedColormap([html.NHS_GREEN, html.NHS_WARM_YELLOW, html.NHS_RED])
+    ax.imshow(numbers.to_numpy(), cmap=cmap, vmin=0, vmax=2, aspect="auto")
+    for (i, j), value in np.ndenumerate(grid.to_numpy()):
+        text = {scorecard.GOOD: "G", scorecard.ACCEPTABLE: "A", scorecard.UNACCEPTABLE: "U"}.get(value, "-")
+        ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if text in "GU" else "black")
+    ax.set_xticks(range(len(grid.columns)), [names.get(c, c)[:28] for c in grid.columns], rotation=40, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(len(grid.index)), grid.index, fontsize=7)
+    ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | None = None):
+    """The pooled value per period (and one practice's own, if given)."""
+    plots.use_house_style()
+    rows = indicators[indicators["indicator_id"] == indicator_id].dropna(subset=["numerator", "denominator"])
+    pooled = rows.groupby("period")[["numerator", "denominator"]].sum()
+    mult = 100 if rows["type"].iloc[0] == "proportion" else 1000
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(pooled.index, pooled["numerator"] / pooled["denominator"] * mult, marker="o", color=html.NHS_BLUE,
+            label="All practices in scope")
+    if highlight is not None:
+        own = indicators[(indicators["indicator_id"] == indicator_id) & (indicators["practice_code"] == highlight)]
+        own = own.sort_values("period")
+        ax.plot(own["period"], own["value"], marker="s", color=html.NHS_DARK_GREY, label="This practice")
+    ax.set_title(rows["indicator_name"].iloc[0])
+    ax.set_ylabel(rows["unit"].iloc[0])
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------- board section
+
+def board_section(root: Path, params: dict) -> str:
+    """The scorecard's section of the board paper: an HTML fragment (h2/h3 only)."""
+    data = load(root)
+    indicators, scores, codes = scope(data, params)
+    catalogue = scorecard.load_catalogue(root / scorecard.CATALOGUE_FILE)
+    organisation = params.get("organisation", {})
+    where = f"{organisation.get('level', 'england')} {', '.join(map(str, organisation.get('codes') or []))}".strip()
+    parts = ["<h2>GP practice balanced scorecard</h2>"]
+    reviews = int(scores["contract_review"].sum())
+    parts.append(html.kpis([
+        (f"{len(scores):,}", f"practices in scope ({where})"),
+        (f"{(scores['band'] == scorecard.GOOD).sum():,}", "practices banded Good overall"),
+        (f"{(scores['band'] == scorecard.UNACCEPTABLE).sum():,}", "practices banded Unacceptable overall"),
+        (f"{reviews:,}", "practices with enough Unacceptable indicators for a contract review"),
+    ]))
+    parts.append("<h3>League table</h3>")
+    parts.append(league_html(scores, f"Practices by overall score, {where}: band, movement since the previous "
+                                     "period, Unacceptable indicators; deprivation and list size shown as context, "
+                                     "not scored"))
+    parts.append(html.table(indicator_summary(indicators), caption="Practices per band for each indicator (latest period)"))
+    parts.append("<h3>Funnel plots</h3>")
+    for ind in catalogue:
+        if ind.type not in ("proportion", "rate"):
+            continue
+        rows = indicators[(indicators["indicator_id"] == ind.id) & (indicators["period_rank"] == 1)]
+        if rows["value"].notna().sum() == 0:
+            continue
+        fig = funnel_figure(rows, title=ind.name, multiplier=ind.multiplier, kind=ind.type, unit=ind.unit)
+        parts.append(html.figure(fig, alt=f"Funnel plot of {ind.name}: each practice's value against its "
+                                          f"denominator, with 95% and 99.8% control limits around the average; "
+                                          f"points coloured by band", caption=f"{ind.name}, {rows['period'].iloc[0]}"))
+        plt.close(fig)
+    parts.append("<h3>Heat-map of bands</h3>")
+    fig = heatmap_figure(indicators, scores)
+    parts.append(html.figure(fig, alt="Heat-map of practices by indicators; each cell coloured and lettered by band: "
+                                      "G Good, A Acceptable, U Unacceptable", caption="Bands by practice and indicator"))
+    plt.close(fig)
+    trended = [i for i in catalogue if i.type in ("proportion", "rate")
+               and indicators.loc[indicators["indicator_id"] == i.id, "period"].nunique() > 1]
+    if trended:
+        parts.append("<h3>Trend</h3>")
+        for ind in trended:
+            fig = trend_figure(indicators, ind.id)
+            parts.append(html.figure(fig, alt=f"Line chart of {ind.name} by period for all practices in scope",
+                                     caption=f"{ind.name} by period"))
+            plt.close(fig)
+    quarantine = data["quarantine"]
+    parts.append("<h3>Data quality</h3>")
+    parts.append(f"<p>{len(quarantine):,} source rows were set aside (quarantined) with their reasons; they are "
+                 f"listed in the data-quality appendix. Small numbers are suppressed under the policy "
+                 f"{html.esc(suppression.policy(params.get('suppression')).describe())}.</p>")
+    if len(quarantine):
+        summary = quarantine.groupby(["source", "reason"]).size().rename("rows").reset_index()
+        summary["reason"] = summary["reason"].str.replace(r" \(first at line \d+\)", "", regex=True)
+        summary = summary.groupby(["source", "reason"], as_index=False)["rows"].sum()
+        parts.append(html.table(summary, caption="Quarantined rows by source and reason"))
+    return "\n".join(parts)
+
+
+# -------------------------------------------------------------------------------- practice pack
+
+def pack_table(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
+    own = indicators[(indicators["practice_code"] == practice_code) & (indicators["period_rank"] == 1)]
+    own = own.sort_values(["section", "indicator_id"])
+    return pd.DataFrame({
+        "Section": own["section"], "Indicator": own["indicator_name"], "Period": own["period"],
+        "Value": own["value"], "95% limits": [
+            "" if pd.isna(lo) else f"{lo:,.1f} to {hi:,.1f}" for lo, hi in zip(own["lower95"], own["upper95"])],
+        "ICB": own["icb_value"], "England": own["england_value"],
+        "vs ICB": own["compared_to_icb"], "vs England": own["compared_to_england"], "Band": own["band"],
+    })
+
+
+def practice_pack(root: Path, practice_code: str, params: dict, data: dict | None = None) -> str:
+    """One practice's results against its peers: an HTML fragment."""
+    data = data or load(root)
+    indicators, scores, codes = scope(data, params)
+    if practice_code not in codes:
+        raise ValueError(f"practice {practice_code} is not in the organisation {params.get('organisation')}")
+    catalogue = scorecard.load_catalogue(root / scorecard.CATALOGUE_FILE)
+    row = scores[scores["practice_code"] == practice_code]
+    parts = []
+    if row.empty:
+        parts.append("<p>No scored indicators for this practice.</p>")
+    else:
+        r = row.iloc[0]
+        rank = list(scores["practice_code"]).index(practice_code) + 1
+        parts.append(html.kpis([
+            (_number(r["score"]), "overall score (0-100)"), (str(r["band"]), "overall band"),
+            (str(r["movement"]), "movement since the previous period"),
+            (f"{rank} of {len(scores)}", "rank among peers"), (f"{int(r['reds'])}", "Unacceptable indicators"),
+        ]))
+        parts.append(f"<p>Overall band: {band_label(r['band'])}. Contract review: "
+                     f"{'<strong>Yes</strong>' if r['contract_review'] else 'No'}. Context (not scored): deprivation "
+                     f"score {_number(r.get('context_imd_2019'))}, {html.integer(r.get('context_list_size'))} registered "
+                     f"patients.</p>")
+    parts.append("<h2>Your results against your peers</h2>")
+    parts.append(html.table(pack_table(indicators, practice_code),
+                            caption="Latest value, 95% confidence limits, comparison with the ICB and England, band",
+                            raw_html={"Band", "vs ICB", "vs England"},
+                            formats={"Value": _number, "ICB": _number, "England": _number, "Band": band_label,
+                                     "vs ICB": compare_label, "vs England": compare_label}))
+    parts.append("<h2>Where you sit among your peers</h2>")
+    parts.append(peer_funnels(indicators, catalogue, practice_code))
+    return "\n".join(parts)
+
+
+def pack_heading(data: dict, practice_code: str) -> str:
+    """The pack's title block: practice name, code, PCN and ICB, and the synthetic banner if so."""
+    practices = data["practices"].set_index("practice_code")
+    row = practices.loc[practice_code] if practice_code in practices.index else None
+    name = row["practice_name"] if row is not None else practice_code
+    where = "" if row is None else f"PCN {row.get('pcn_code') or '-'}, ICB {row.get('icb_code') or '-'}"
+    banner = html.synthetic_banner() if data["provenance"].get("synthetic_inputs") else ""
+    # the house style travels with the pack (nbconvert's template does not know it)
+    return f"<style>{html.CSS}</style>{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
+
+
+_FUNNELS: dict = {}
+
+
+def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
+    """One figure of funnel plots (one panel per indicator) for the peer group, drawn once and
+    kept: each pack only adds its own practice's markers, saves, and takes them off again."""
+    key = (id(indicators), len(indicators), tuple(i.id for i in catalogue))
+    if key in _FUNNELS and _FUNNELS[key][2] is indicators:
+        return _FUNNELS[key][:2]
+    for old in _FUNNELS.values():
+        plt.close(old[0])
+    _FUNNELS.clear()
+    chosen = []
+    for ind in catalogue:
+        if ind.type not in ("proportion", "rate"):
+            continue
+        rows = indicators[(indicators["indicator_id"] == ind.id) & (indicators["period_rank"] == 1)]
+        rows = rows.dropna(subset=["numerator", "denominator", "value"])
+        rows = rows[rows["denominator"] > 0]
+        if not rows.empty:
+            chosen.append((ind, rows))
+    plots.use_house_style()
+    ncols = 2
+    nrows = max(1, -(-len(chosen) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.1 * nrows), squeeze=False)
+    panels = []
+    for ax, (ind, rows) in zip(axes.flat, chosen):
+        limits_of = stats.proportion_funnel_limits if ind.type == "proportion" else stats.rate_funnel_limits
+        limits = limits_of(rows["numerator"], rows["denominator"], multiplier=ind.multiplier)
+        ax.plot(limits["population"], limits["baseline"], color=html.NHS_DARK_GREY, linewidth=1.1, label="Average")
+        for suffix, style, label in (("95_0", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
+            ax.plot(limits["population"], limits[f"lower{suffix}"], color=html.NHS_BLUE, linestyle=style, label=label)
+            ax.plot(limits["population"], limits[f"upper{suffix}"], color=html.NHS_BLUE, linestyle=style)
+        ax.scatter(rows["denominator"], rows["value"], c=[BAND_COLOUR.get(b, html.NHS_MID_GREY) for b in rows["band"]],
+                   edgecolors=html.NHS_DARK_GREY, s=18, zorder=3)
+        ax.set_title(ind.name, fontsize=10)
+        if ind.type == "rate":  # limits at tiny populations would squash the practices into a line
+            ax.set_ylim(0, max(rows["value"].max(), limits["baseline"].iloc[0]) * 1.4)
+        ax.set_xlabel("Denominator", fontsize=8)
+        ax.set_ylabel(ind.unit, fontsize=8)
+        ax.tick_params(labelsize=7)
+        panels.append((ax, ind, rows.set_index("practice_code")))
+    for ax in list(axes.flat)[len(chosen):]:
+        ax.set_visible(False)
+    if panels:
+        panels[0][0].legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    _FUNNELS[key] = (fig, panels, indicators)  # the frame itself kept: its id cannot be reused meanwhile
+    return fig, panels
+
+
+def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> str:
+    """The peer funnel plots with this practice circled, as an embedded figure."""
+    fig, panels = _funnel_panels(indicators, catalogue)
+    marks = []
+    for ax, ind, rows in panels:
+        if practice_code in rows.index:
+            own = rows.loc[[practice_code]]
+            marks.append(ax.scatter(own["denominator"], own["value"], s=150, facecolors="none", edgecolors="black",
+                                    linewidths=2.2, zorder=4))
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+    finally:
+        for mark in marks:
+            mark.remove()
+    names = ", ".join(ind.name for _, ind, _ in panels)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt = (f"Funnel plots of {names}: every practice in scope against its denominator with 95% and 99.8% limits "
+           f"around the average, points coloured by band; this practice circled in black")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.esc(alt)}">'
+            f"<figcaption>This practice (circled) among its peers, latest period</figcaption></figure>")

@@ -1,0 +1,337 @@
+"""Command-line entry point: ``python -m helpers.pipeline``.
+
+``run``
+    the main job, for people and schedulers alike: takes the run lock, finds each source's folder
+    in the inputs folders given (the first that has it), records them, then ``dvc repro`` re-runs
+    whichever stages changed. Everything it prints goes to ``logs/<UTC time>-run.log`` too; a
+    summary (inputs changed, stages run and their timings, validation, edition) is printed and
+    written at the end, and notifications are sent as ``params.yaml``'s ``notify`` section asks.
+    On failure nothing is published and ``reports/`` keeps the last good edition.
+``check``
+    preflight: each cleanse stage's reading and critical raw gates on the inputs folders given,
+    in-process, outputs to a temporary folder (nothing in ``data/processed``, ``build`` or
+    ``reports`` is touched); the same exit codes and messages as ``run``. ``--source`` narrows it.
+``stage NAME``
+    one DVC stage (called by ``dvc repro``): executes the stage's notebook with Papermill.
+
+Imports are kept light here so that a no-op run returns quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from helpers.core.config import (
+    DEFAULT_INPUTS,
+    RUN_FILE,
+    load_params,
+    locate_sources,
+    missing_sources_message,
+    project_root,
+    write_run_file,
+)
+from helpers.core.errors import (
+    EXIT_CODES_BY_NAME,
+    EXIT_DATA_QUALITY,
+    EXIT_INPUT_MISSING,
+    EXIT_INTERNAL,
+    EXIT_LOCKED,
+    EXIT_OK,
+    PipelineError,
+)
+from helpers.pipeline import recovery, stages
+
+log = logging.getLogger("helpers.pipeline")
+
+EXECUTED = Path("build/executed")
+FAILED = Path("build/failed")
+LAST_ERROR = Path("build/last_error.json")
+
+EXIT_HELP = f"""exit codes of run:
+  {EXIT_OK}  success: a new edition published, or nothing had changed
+  {EXIT_INTERNAL}  internal error (see the run's log in logs/)
+  {EXIT_DATA_QUALITY}  data-quality failure: an unreadable file or a failed critical expectation
+  {EXIT_INPUT_MISSING}  input missing: no inputs folder, source subfolder or matching files
+  {EXIT_LOCKED}  locked: another run holds the lock (it is named); this run did nothing
+"""
+
+
+def run_inputs(root: Path) -> dict[str, str]:
+    """This run's folder per source, as ``run`` recorded it in ``build/run.yaml``."""
+    import yaml
+
+    path = root / RUN_FILE
+    recorded = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("inputs") if path.exists() else None
+    return dict(recorded) if isinstance(recorded, dict) else {}  # none yet, or an older single-folder record
+
+
+def notebook_parameters(stage: str, root: Path) -> dict:
+    """What Papermill injects into a stage's notebook: its params.yaml section and its inputs."""
+    spec = stages.by_name()[stage]
+    parameters = dict(load_params(root).get(spec.params, {}) if spec.params else {})
+    if spec.sources:
+        recorded = run_inputs(root)
+        parameters["inputs"] = {s: recorded.get(s, f"{DEFAULT_INPUTS}/{s}") for s in spec.sources}
+    return parameters
+
+
+def execute_notebook(stage: str, root: Path) -> Path:
+    """Run a stage notebook; the executed copy replaces the last good one only on success."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = stages.by_name()[stage].notebook
+    source = root / notebook
+    target = root / EXECUTED / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{source.stem}.running.ipynb")
+    print(f"[{stage}] executing {notebook}", flush=True)
+    try:
+        papermill.execute_notebook(
+            str(source), str(partial), parameters=notebook_parameters(stage, root), cwd=str(root),
+            kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False)
+    except PapermillExecutionError as exc:
+        failed = root / FAILED / source.name
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if partial.exists():
+            os.replace(partial, failed)
+        raise StageFailed(stage, exc.ename, exc.evalue, failed) from None
+    os.replace(partial, target)
+    return target
+
+
+class StageFailed(Exception):
+    def __init__(self, stage: str, ename: str, evalue: str, notebook: Path | None):
+        super().__init__(f"{ename}: {evalue}")
+        self.stage, self.ename, self.evalue, self.notebook = stage, ename, evalue, notebook
+        self.exit_code = EXIT_CODES_BY_NAME.get(ename, EXIT_INTERNAL)
+
+
+def _title(params: dict) -> str:
+    """The publication's title, which heads the index and names the project in notifications."""
+    return (params.get("publish") or {}).get("title", "Commissioner performance reports")
+
+
+def publish_stage(root: Path) -> Path:
+    from helpers.pipeline import publish
+
+    params = load_params(root)
+    documents = [publish.Document(title=spec.document[0], file=spec.document[1],
+                                  executed=root / EXECUTED / Path(spec.notebook).name, domains=spec.domains)
+                 for spec in stages.STAGES if spec.document]
+    documents.sort(key=lambda d: bool(d.domains))  # the board paper, drawing on every domain, leads
+    return publish.publish(
+        root, reports=root / "reports", documents=documents,
+        executed=[root / EXECUTED / Path(spec.notebook).name for spec in stages.STAGES],
+        folders=[root / spec.publishes for spec in stages.STAGES if spec.publishes],
+        validation_dir=root / "build/validation", provenance=publish.merged_provenance(root / "data/processed"),
+        title=_title(params),
+        keep=int(params.get("publish", {}).get("keep_editions", 12)),
+        csv_exports=params.get("publish", {}).get("csv_exports") or [])
+
+
+def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:
+    from helpers.core.provenance import write_json
+
+    write_json(root / LAST_ERROR, {"stage": stage, "exit_code": code, "message": message,
+                                   "notebook": str(notebook) if notebook else None})
+
+
+def stage_main(stage: str) -> int:
+    root = project_root()
+    try:
+        if stage == stages.PUBLISH:
+            edition = publish_stage(root)
+            print(f"[publish] {edition.relative_to(root)}; reports/index.html points to it", flush=True)
+        else:
+            execute_notebook(stage, root)
+    except StageFailed as exc:
+        print(f"\nERROR in stage {stage}: {exc.evalue}\n(executed notebook with the error: {exc.notebook})",
+              file=sys.stderr, flush=True)
+        _record_error(root, stage, exc.exit_code, exc.evalue, exc.notebook)
+        return exc.exit_code
+    except PipelineError as exc:
+        print(f"\nERROR in stage {stage}: {exc}", file=sys.stderr, flush=True)
+        _record_error(root, stage, exc.exit_code, str(exc))
+        return exc.exit_code
+    return EXIT_OK
+
+
+def _edition(root: Path) -> str | None:
+    """The edition ``reports/latest`` points at, relative to the root (``None`` before the first)."""
+    latest = root / "reports" / "latest"
+    if not latest.exists():
+        return None
+    target = Path(os.path.realpath(latest))
+    return target.relative_to(root.resolve()).as_posix() if target.is_relative_to(root.resolve()) else str(target)
+
+
+def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force: bool, run_log, clock,
+           lock) -> tuple[int, dict | None]:
+    """Record the inputs, run ``dvc repro``; returns (exit code, the error to report or None)."""
+    if missing:
+        message = missing_sources_message(missing, inputs)
+        print(f"ERROR: {message}", file=sys.stderr)
+        return EXIT_CODES_BY_NAME["InputMissingError"], {"stage": None, "message": message}
+    for note in recovery.recover(root):  # what a killed run left behind
+        print(f"Recovered: {note}", flush=True)
+    write_run_file(found, root)
+    (root / LAST_ERROR).unlink(missing_ok=True)
+    # unbuffered, so each line (and so each stage's start) reaches the console and the log as it happens
+    env = dict(os.environ, PYTHONUNBUFFERED="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    command = [sys.executable, "-m", "dvc", "repro", *(["--force"] if force else [])]
+    for source, folder in found.items():
+        print(f"Input {source}: {folder}", flush=True)
+    code = run_log.run(command, cwd=root, env=env, on_line=clock.line,
+                       **({"pass_fds": (lock.fd,)} if os.name == "posix" else {}))
+    if code == 0:
+        return EXIT_OK, None
+    error = root / LAST_ERROR
+    if error.exists():
+        detail = json.loads(error.read_text(encoding="utf-8"))
+        print(f"\nPipeline stopped at stage '{detail['stage']}' (exit {detail['exit_code']}). Nothing was "
+              f"published; reports/ still holds the last good edition.", file=sys.stderr)
+        return int(detail["exit_code"]), {"stage": detail["stage"], "message": detail["message"]}
+    print("\nPipeline failed (see the DVC message above); nothing was published.", file=sys.stderr)
+    return EXIT_INTERNAL, {"stage": None, "message": f"dvc repro exited with {code} (see the log)"}
+
+
+def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run_log, params: dict) -> int:
+    """One logged run: repro, then the summary (always) and the notifications it calls for."""
+    from helpers.pipeline import summary
+
+    started_wall, started = time.time(), time.monotonic()
+    clock = summary.StageClock()
+    last_run = summary.load(root / summary.LAST_RUN) or {}
+    previous_success = summary.load(root / summary.LAST_SUCCESS)
+    edition_before = _edition(root)
+    found, files = {}, {}
+    print(f"Run started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {command} (log: {run_log.path})", flush=True)
+    try:
+        found, missing = locate_sources(inputs, stages.sources(), root)
+        if not missing:
+            files = summary.fingerprint(found, root, last_run.get("input_files"))
+        code, error = _repro(root, inputs, found, missing, force, run_log, clock, lock)
+    except Exception as exc:  # our own bug or the machine's fault: logged in full, reported as internal
+        traceback.print_exc()
+        code, error = EXIT_INTERNAL, {"stage": None, "message": f"{type(exc).__name__}: {exc}"}
+    failed_stage = (error or {}).get("stage")
+    stage_rows = clock.finish(time.monotonic(), failed_stage, failed=code != EXIT_OK and bool(clock.order))
+    edition = _edition(root) if code == EXIT_OK else None
+    record = summary.build(
+        code=code, started=started_wall, finished=started_wall + (time.monotonic() - started), command=command,
+        host=lock.holder["host"], log=run_log.path, inputs=found, files=files,
+        previous_success=previous_success, stages=stage_rows,
+        validation=summary.validation_outcome(root / summary.VALIDATION, since=started_wall),
+        error=error, edition=edition if edition != edition_before else None)
+    if code == EXIT_OK:
+        index = root / "reports" / "index.html"
+        print(f"Done in {record['seconds']:.1f} s. Open {index}", flush=True)
+    text = summary.text(record)
+    print("\n" + text, flush=True)
+    summary.write(record, root, json_path=run_log.sibling("summary.json"), text_path=run_log.sibling("summary.txt"))
+    _notify(params, record, text)
+    return code
+
+
+def _notify(params: dict, record: dict, text: str) -> None:
+    from helpers.pipeline import notify
+
+    try:
+        config = notify.settings(params)
+        if notify.wanted(config, failed=record["exit_code"] != EXIT_OK):
+            notify.send(notify.Message.from_summary(record, text, _title(params)), config)
+    except Exception as exc:  # the settings themselves are wrong: say so, the run's result stands
+        log.warning("WARNING: notifications not sent: %s", exc)
+
+
+def _notify_locked(root: Path, locked) -> None:
+    """A run that finds the lock taken normally tells no one: the run holding it will report its own
+    outcome, and an overlap (a run by hand as the schedule fires) is not news. A lock held for longer
+    than ``notify.locked_after_hours`` is: the run holding it has hung, and will never report."""
+    import datetime as dt
+
+    from helpers.pipeline import notify
+
+    try:
+        params = load_params(root)
+        config = notify.settings(params)
+        hours, held = config.get("locked_after_hours", 24), locked.held_for()
+        if config["on"] == "never" or hours is None or held is None or held < dt.timedelta(hours=float(hours)):
+            return
+        text = (f"A scheduled refresh could not start: {locked}.\nThe lock has been held for "
+                f"{held.total_seconds() / 3600:.1f} hours; that run may have hung (see its log in logs/).")
+        record = {"status": "locked", "exit_code": EXIT_LOCKED, "holder": locked.holder}
+        notify.send(notify.Message.from_summary(record, text, _title(params)), config)
+    except Exception as exc:
+        log.warning("WARNING: notifications not sent: %s", exc)
+
+
+def run_main(inputs: list[str], force: bool = False, command: str | None = None) -> int:
+    """The main job: take the lock, point the pipeline at the inputs folders and let DVC re-run
+    what changed, logging everything to ``logs/`` and summing the run up at the end."""
+    from helpers.pipeline import lock as runlock
+    from helpers.pipeline import log as runlog
+
+    root = project_root()
+    command = command or f"python -m helpers.pipeline run --inputs {' '.join(map(str, inputs))}"
+    try:
+        lock = runlock.acquire(root / runlock.LOCK_FILE, command)
+    except runlock.Locked as exc:  # touch nothing: no run.yaml, no last_error, no log, no summary
+        print(f"ERROR: {exc}\nThis run did nothing (exit {EXIT_LOCKED}: locked).", file=sys.stderr, flush=True)
+        _notify_locked(root, exc)
+        return EXIT_LOCKED
+    with lock:
+        params = load_params(root)
+        keep = int((params.get("refresh") or {}).get("keep_logs", 24))
+        with runlog.RunLog(root, keep=keep) as run_log:
+            return _refresh(root, inputs, force, command, lock, run_log, params)
+
+
+def check_main(inputs: list[str], sources: list[str] | None) -> int:
+    """Preflight the inputs (see :mod:`helpers.preflight`); never writes into the project."""
+    from helpers.pipeline import preflight
+
+    return preflight.report(preflight.check(inputs, sources, project_root()), sys.stdout, sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0],
+                                     epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the pipeline (dvc repro) on an inputs folder", epilog=EXIT_HELP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Run the pipeline: one run at a time (a lock), a log per run in logs/, a\n"
+                         "summary in build/last_run.json, notifications as params.yaml's notify: says.")
+    run.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                     help="folders of publisher files, one subfolder per source; each source is taken from "
+                     "the first folder that has it (default: data/raw, the shipped synthetic samples)")
+    run.add_argument("--force", action="store_true", help="re-run every stage even if nothing changed")
+    check = sub.add_parser("check", help="check input files as a run would, without writing or publishing")
+    check.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                       help="folders of publisher files, located as for run")
+    check.add_argument("--source", nargs="+", choices=stages.sources(), metavar="SOURCE",
+                       help=f"check only the stages reading these sources ({', '.join(stages.sources())})")
+    stage = sub.add_parser("stage", help="run one stage (called by dvc repro)")
+    stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are set-up chatter
+    if args.command == "run":
+        command = " ".join(["python -m helpers.pipeline", *(argv if argv is not None else sys.argv[1:])])
+        return run_main(args.inputs, args.force, command)
+    if args.command == "check":
+        return check_main(args.inputs, args.source)
+    return stage_main(args.name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

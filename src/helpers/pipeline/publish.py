@@ -1,0 +1,301 @@
+"""Publishing: executed notebooks -> board HTML, audit copies, GX Data Docs and an index.
+
+The stage registry (``stages.py``) says which executed notebooks become documents and which
+build folders (the practice packs, say) are copied in as they are.
+
+Each run builds a complete *edition* in a hidden folder under ``reports/editions/`` and only
+then renames it into place and swaps ``reports/index.html`` and the ``reports/latest`` link over
+to it. Renames are atomic, so a reader (or a killed run) never meets a half-written report: until
+the swap the previous edition is what ``index.html`` shows, and old editions stay browsable until
+the retention setting prunes them (see :func:`publish` for the order of the steps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from helpers.core import quality
+from helpers.core.provenance import now_utc, remove_path, write_text
+from helpers.pipeline import exports
+from helpers.render import html
+
+log = logging.getLogger(__name__)
+
+_RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:|#|/|\.\./)')
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+EDITIONS = "editions"
+REPORTS, DOWNLOADS, AUDIT = "reports", exports.GROUP, "audit"  # the index's groups
+LATEST = "latest"
+STAGING, DELETING = ".staging-", ".deleting-"  # hidden: never linked, cleared by the next publish
+
+
+def _board_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop parameter cells and anything a reader should not see (stderr, warnings, bare reprs)."""
+    nb = nbformat.from_dict(nb)  # a copy
+    kept = []
+    for cell in nb.cells:
+        if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                            and o.get("output_type") != "error"]
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def notebook_body(nb: nbformat.NotebookNode, *, with_code: bool) -> str:
+    """The cells of an executed notebook as an HTML fragment (no prompts; code only if asked)."""
+    exporter = HTMLExporter(template_name="basic", exclude_input=not with_code,
+                            exclude_input_prompt=True, exclude_output_prompt=True, anchor_link_text="")
+    body, _ = exporter.from_notebook_node(nb if with_code else _board_cells(nb))
+    return body
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    file: str          # its file name in the edition
+    executed: Path     # the executed notebook it is converted from
+    domains: tuple[str, ...] = ()  # whose provenance it shows (its banner); empty: all
+
+    def synthetic(self, provenance: dict) -> bool:
+        if not self.domains:
+            return bool(provenance.get("synthetic_inputs"))
+        return bool(set(self.domains) & set(provenance.get("synthetic_domains", [])))
+
+
+def merged_provenance(processed_dir: Path) -> dict:
+    """One record for the edition from every stage's ``*_provenance.json``.
+
+    Inputs are listed together, the synthetic flag is set if any stage read synthetic files (so
+    every page carries the banner), and each stage's parameters are kept under its domain name.
+    """
+    records = {p.name.removesuffix("_provenance.json"): json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted(processed_dir.glob("*_provenance.json"))}
+    newest = max(records.values(), key=lambda r: r.get("run_at", ""), default={})
+    return {
+        "run_at": newest.get("run_at"),
+        "code_version": newest.get("code_version", "unknown"),
+        "synthetic_inputs": any(r.get("synthetic_inputs") for r in records.values()),
+        "synthetic_domains": sorted(d for d, r in records.items() if r.get("synthetic_inputs")),
+        "periods": sorted({p for r in records.values() for p in r.get("periods", [])}),
+        "inputs": [i for r in records.values() for i in r.get("inputs", [])],
+        "params": {d: r.get("params") for d, r in records.items()},
+    }
+
+
+def _footer(provenance: dict) -> str:
+    return (f"Published {html.esc(now_utc())}. Code version {html.esc(provenance.get('code_version', 'unknown'))}. "
+            "Contains public sector information licensed under the Open Government Licence v3.0.")
+
+
+def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool) -> str:
+    nb = nbformat.read(executed, as_version=4)
+    return html.page(title, notebook_body(nb, with_code=False), subtitle=subtitle,
+                     footer=_footer(provenance), synthetic=synthetic)
+
+
+def audit_page(executed: Path, *, provenance: dict) -> str:
+    nb = nbformat.read(executed, as_version=4)
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    intro = ("<p>The notebook exactly as the pipeline executed it, code included, kept for audit. "
+             f"Parameters: <code>{html.esc(json.dumps(params, default=str))}</code></p>")
+    # outputs link as from the edition's top folder (data-docs/...); audit copies sit one below
+    body = _RELATIVE_LINK.sub(r"\1../", notebook_body(nb, with_code=True))
+    return html.page(f"Audit copy: {executed.name}", intro + body,
+                     subtitle="Executed notebook", footer=_footer(provenance),
+                     synthetic=provenance.get("synthetic_inputs", False))
+
+
+def edition_id(provenance: dict, now: dt.datetime | None = None) -> str:
+    """``<latest data month>_<UTC timestamp>``: sorts by data month, then by publication.
+
+    The timestamp keeps ids unique per run, so a second run on the same month's data publishes a
+    new edition beside the one the board was given rather than overwriting it in place (which
+    could not be done atomically, and would lose what was read).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    month = (provenance.get("periods") or ["unknown"])[-1]
+    return f"{month}_{now:%Y%m%dT%H%M%S%fZ}"
+
+
+def edition_label(name: str) -> str:
+    """How the index names an edition: its data month and when it was published."""
+    month, _, stamp = name.partition("_")
+    try:
+        data = dt.datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        data = month
+    try:
+        published = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ")
+    except ValueError:
+        return name
+    return f"Data to {data}, published {published.day} {published:%B %Y %H:%M:%S} UTC"
+
+
+def index_page(entries: list[dict], editions: list[str], *, current: str, title: str, provenance: dict,
+               at_top: bool) -> str:
+    """The landing page of an edition (``at_top=False``) or of ``reports/`` (``at_top=True``).
+
+    An edition is reached both as ``editions/<id>/`` and as ``latest/``, so its own index links
+    only inside itself; the list of editions (``editions``, those kept) is on ``reports/index.html``.
+    """
+    prefix = f"{EDITIONS}/{current}/" if at_top else ""
+
+    def listed(group: str) -> str:
+        return "".join(f'<li><a href="{html.esc(prefix + e["href"])}">{html.esc(e["title"])}</a>'
+                       f' <span>{html.esc(e.get("note", ""))}</span></li>'
+                       for e in entries if e.get("group", REPORTS) == group)
+    inputs = "".join(f"<li>{html.esc(Path(i['file']).name)} <code>sha256 {html.esc(i['sha256'][:16])}…</code></li>"
+                     for i in provenance.get("inputs", []))
+    if at_top:
+        earlier = "".join(f'<li><a href="{html.esc(f"{EDITIONS}/{e}/index.html")}">{html.esc(edition_label(e))}</a>'
+                          f" <code>{html.esc(e)}</code></li>" for e in editions if e != current)
+        others = f'<h2 class="keep">Earlier editions</h2><ul>{earlier}</ul>' if earlier else ""
+    else:
+        others = "<p>Earlier editions are listed on the reports index (<code>reports/index.html</code>).</p>"
+    body = (f"<h1>{html.esc(title)}</h1>"
+            f"<p>Edition {html.esc(current)}: {html.esc(edition_label(current))}. "
+            f"Data months: {html.esc(', '.join(provenance.get('periods', [])))}. "
+            f"Code version {html.esc(provenance.get('code_version', 'unknown'))}.</p>"
+            f'<h2 class="keep">Reports</h2><ul>{listed(REPORTS)}</ul>'
+            + (f'<h2 class="keep">Downloads: the figures as CSV</h2><ul>{listed(DOWNLOADS)}</ul>'
+               if any(e.get("group") == DOWNLOADS for e in entries) else "")
+            + f'<h2 class="keep">For analysts: data quality and the executed notebooks</h2><ul>{listed(AUDIT)}</ul>'
+            f'<h2 class="keep">Inputs</h2><ul>{inputs}</ul>' + others)
+    return html.page(title, body, subtitle="Published reports", footer=_footer(provenance),
+                     synthetic=provenance.get("synthetic_inputs", False))
+
+
+def _swap_symlink(link: Path, target: str) -> None:
+    tmp = link.with_name(f".{link.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def _published(editions_dir: Path) -> list[str]:
+    """Edition ids, oldest first (hidden folders are staging or being deleted)."""
+    return sorted(p.name for p in editions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def clear_leftovers(reports: Path) -> list[Path]:
+    """Remove what a killed run left half-done: staging and half-deleted editions, temporary files.
+
+    None of them is linked from an index or reached through ``latest``; they are hidden (a dot
+    name) until removed. Called at the start of each publish, under the pipeline's run lock.
+    """
+    editions_dir = reports / EDITIONS
+    found = [*reports.glob(".*.tmp"), *editions_dir.glob(f"{STAGING}*"), *editions_dir.glob(f"{DELETING}*")]
+    for path in found:
+        remove_path(path)
+    return found
+
+
+def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
+                   validation_dir: Path, provenance: dict, title: str, folders: list[Path],
+                   csv_exports: list[str] = ()) -> list[dict]:
+    """Every file of the edition, its own index last; returns the index's entries."""
+    subtitle = f"Edition {name.split('_')[0]}"
+    entries = []
+    for doc in documents:
+        log.info("Converting %s", doc.executed.name)
+        (staging / doc.file).write_text(
+            board_page(doc.executed, title=doc.title, subtitle=subtitle, provenance=provenance,
+                       synthetic=doc.synthetic(provenance)), encoding="utf-8")
+        entries.append({"title": doc.title, "href": doc.file, "note": ""})
+    for folder in folders:
+        shutil.copytree(folder, staging / folder.name)
+        index = folder / "index.html"
+        if index.exists():  # its <title> names it on the edition's index
+            found = re.search(r"<title>(.*?)</title>", index.read_text(encoding="utf-8"), re.S)
+            entries.append({"title": unescape(found.group(1)) if found else folder.name,
+                            "href": f"{folder.name}/index.html",
+                            "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
+    entries += exports.write(root / "data" / "processed", staging / "downloads", list(csv_exports))
+    log.info("Building Data Docs")
+    quality.build_data_docs(validation_dir, staging / "data-docs", root)
+    entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",
+                    "href": "data-docs/index.html", "note": "every check on every input and output",
+                    "group": AUDIT})
+    audit = staging / "audit"
+    audit.mkdir()
+    for path in executed:
+        shutil.copy2(path, audit / path.name)
+        (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance), encoding="utf-8")
+        entries.append({"title": f"Executed notebook: {path.name}", "href": f"audit/{path.stem}.html",
+                        "note": f"(with code; .ipynb at audit/{path.name})", "group": AUDIT})
+    (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    (staging / "index.html").write_text(index_page(entries, [], current=name, title=title, provenance=provenance,
+                                                   at_top=False), encoding="utf-8")
+    return entries
+
+
+def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
+            provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
+            csv_exports: list[str] = ()) -> Path:
+    """Build an edition and swap it in atomically; returns the edition folder.
+
+    ``documents`` become board pages; every notebook in ``executed`` gets an audit copy; each of
+    ``folders`` (e.g. ``build/packs``) is copied in under its own name.
+
+    The order makes every instant safe to be killed at: (1) the whole edition, its index
+    included, is built in a hidden staging folder; (2) one rename makes it a complete edition;
+    (3) ``latest`` and ``index.html`` are replaced by renames, the index listing only the
+    editions that retention keeps; (4) only then are older editions, no longer linked, renamed
+    to hidden names and deleted. Leftovers of a killed run are cleared by the next publish.
+    """
+    editions_dir = reports / EDITIONS
+    editions_dir.mkdir(parents=True, exist_ok=True)
+    clear_leftovers(reports)
+    name = edition_id(provenance)
+    staging = editions_dir / f"{STAGING}{name}"
+    staging.mkdir()
+    try:
+        entries = _build_edition(staging, root, name=name, documents=documents, executed=executed,
+                                 validation_dir=validation_dir, provenance=provenance, title=title, folders=folders,
+                                 csv_exports=csv_exports)
+        edition = editions_dir / name
+        os.rename(staging, edition)  # fails rather than merge into an existing edition
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    kept = retained(_published(editions_dir), keep=keep, current=name)
+    _swap_symlink(reports / LATEST, f"{EDITIONS}/{name}")
+    write_text(reports / "index.html", index_page(entries, sorted(kept, reverse=True), current=name, title=title,
+                                                   provenance=provenance, at_top=True))
+    prune(editions_dir, keep=kept)
+    log.info("Published edition %s", name)
+    return edition
+
+
+def retained(editions: list[str], *, keep: int, current: str) -> list[str]:
+    """The newest ``keep`` editions (at least one), always including ``current``."""
+    newest = sorted(editions)[-max(keep, 1):]
+    return newest if current in newest else [*newest[1:], current]
+
+
+def prune(editions_dir: Path, *, keep: list[str]) -> list[str]:
+    """Delete every edition not in ``keep``: renamed to a hidden name first, so none is ever
+    browsable half-deleted (a kill mid-delete leaves a hidden folder the next publish clears)."""
+    removed = []
+    for name in _published(editions_dir):
+        if name not in keep:
+            doomed = editions_dir / f"{DELETING}{name}"
+            os.rename(editions_dir / name, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+            removed.append(name)
+    return removed
