@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 INPUTS ?= data/raw
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test bench bench-kill lab sample lock clean help
+.PHONY: report test bench bench-kill lab sample golden lock clean help
 
 help:
 	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab                                  open JupyterLab on the notebooks"
 	@echo "make bench-kill [TRIALS=20]              kill runs at random moments, check reports stay whole (~30 min)"
 	@echo "make sample                               regenerate the synthetic samples in data/raw/"
+	@echo "make golden                               record the samples' edition for the back test (tests/golden/)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}"'
@@ -45,6 +46,10 @@ bench-kill: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+# The back test's reference: the edition the samples give, in tests/golden/ (review its diff).
+golden: $(STAMP)
+	$(PY) tests/support/golden.py build
 
 sample: $(STAMP)
 	$(PY) -m helpers.synthetic --out data/raw

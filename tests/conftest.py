@@ -9,26 +9,14 @@ made with plain pandas/csv straight from the CSV, which the tests use to compute
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "data" / "real"
-RTT_DIR = REAL / "rtt_full_csv"
-NATIONAL = RTT_DIR / "20260131-RTT-January-2026-full-extract.csv.gz"
-QE1 = RTT_DIR / "DERIVED_subset_QE1_20260131-RTT-January-2026-full-extract.csv"
-PUBLISHER_NAME = "20260131-RTT-January-2026-full-extract.csv"  # the name the publisher gives January 2026
-
-N_ID = 13  # identifier columns before the week bands, per the publisher's layout
-N_BANDS = 105  # 104 one-week bands and "Gt 104 Weeks SUM 1"
+from support import NATIONAL, QE1, REAL, ROOT, CsvBytes, _header, copy_project, plain_read, run_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -62,19 +50,6 @@ def qe1_frame() -> pd.DataFrame:
 
 # --- independent views of the publisher's file ---------------------------------------------------
 
-def _header(path: Path) -> list[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", newline="") as f:
-        return next(csv.reader(f))
-
-
-def plain_read(path: Path) -> pd.DataFrame:
-    """The CSV read with plain pandas: only blank is missing, identifiers kept as text."""
-    header = _header(path)
-    return pd.read_csv(path, keep_default_na=False, na_values=[""],
-                       dtype={name: str for name in header[:N_ID]})
-
-
 @pytest.fixture(scope="session")
 def national_raw() -> pd.DataFrame:
     """The national file read with plain pandas, independently of the project's reader."""
@@ -100,41 +75,6 @@ def qe1_bytes() -> bytes:
 
 # --- building corrupt copies in tmp_path ---------------------------------------------------------
 
-class CsvBytes:
-    """A publisher CSV held as its lines of bytes, edited cell by cell for corrupt copies.
-
-    Line numbers are the file's (1 = header), so a test knows exactly which line it broke.
-    """
-
-    def __init__(self, data: bytes):
-        assert data.endswith(b"\r\n"), "publisher files end with CRLF"
-        self.lines = data[:-2].split(b"\r\n")
-        self.header = self.fields(1)
-
-    def fields(self, line: int) -> list[str]:
-        return next(csv.reader([self.lines[line - 1].decode("utf-8")]))
-
-    def set_fields(self, line: int, fields: list[str]) -> None:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(fields)
-        self.lines[line - 1] = out.getvalue().encode("utf-8")
-
-    def cell(self, line: int, column: str) -> str:
-        return self.fields(line)[self.header.index(column)]
-
-    def set_cell(self, line: int, column: str, value: str) -> None:
-        fields = self.fields(line)
-        fields[self.header.index(column)] = value
-        self.set_fields(line, fields)
-
-    def to_bytes(self) -> bytes:
-        return b"\r\n".join(self.lines) + b"\r\n"
-
-    def write(self, path: Path) -> Path:
-        path.write_bytes(self.to_bytes())
-        return path
-
-
 @pytest.fixture
 def qe1_csv(qe1_bytes) -> CsvBytes:
     """A fresh, editable copy of the QE1 subset (in memory; tests write it to tmp_path)."""
@@ -142,24 +82,6 @@ def qe1_csv(qe1_bytes) -> CsvBytes:
 
 
 # --- the project as a user runs it ----------------------------------------------------------------
-
-def copy_project(dest: Path) -> Path:
-    """The files a fresh clone would have (tracked and untracked-but-not-ignored)."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    return dest
-
-
-def run_pipeline(project: Path, *inputs: Path | str) -> subprocess.CompletedProcess:
-    """The main command in ``project``; each source is taken from the first of ``inputs`` that has it."""
-    return subprocess.run([sys.executable, "-m", "helpers.pipeline", "run", "--inputs", *map(str, inputs or ["data/raw"])],
-                          cwd=project, capture_output=True, text=True, timeout=1800)
-
 
 @pytest.fixture(scope="session")
 def published_sample(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:

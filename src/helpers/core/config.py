@@ -1,22 +1,20 @@
-"""Project paths and parameters.
+"""Where things are: the project root and a stage's folders.
 
-Parameters live in ``params.yaml`` at the project root. The inputs are chosen per run
-(``make report INPUTS=...``): each source subfolder is taken from the first listed folder that
-has it, and the choice is recorded in ``build/run.yaml`` so DVC sees each folder as a dependency.
 Notebooks may run from ``notebooks/`` in JupyterLab or from the root under Papermill, so every
-relative path is resolved against the project root, never the working directory.
+relative path is resolved against the project root, never the working directory. Parameters are
+not read here: only the pipeline reads ``params.yaml`` (:mod:`helpers.pipeline.settings`) and
+hands each stage its section as a :class:`helpers.core.settings.Settings` object.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-DEFAULT_INPUTS = "data/raw"
-RUN_FILE = "build/run.yaml"
+PROCESSED = "data/processed"
+VALIDATION = "build/validation"
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -39,60 +37,54 @@ def resolve(path: str | os.PathLike, root: Path | None = None) -> Path:
     return p if p.is_absolute() else (root or project_root()) / p
 
 
-@lru_cache(maxsize=8)
-def _load_yaml(path: Path, mtime: float) -> dict:
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or {}
+def table_file(domain: str, table: str) -> str:
+    """The file name of a processed table: ``<domain>_<table>.parquet``, the one naming rule."""
+    return f"{domain}_{table}.parquet"
 
 
-def load_params(root: Path | None = None) -> dict:
-    """params.yaml as a dict (cached until the file changes)."""
-    path = (root or project_root()) / "params.yaml"
-    return _load_yaml(path, path.stat().st_mtime)
+def provenance_file(domain: str) -> str:
+    return f"{domain}_provenance.json"
 
 
-def source_dir(inputs: dict | None, source: str, root: Path | None = None) -> Path:
-    """The folder of one source: as the pipeline injected it, else ``data/raw/<source>``.
+@dataclass(frozen=True)
+class Project:
+    """A stage's view of the project: configuration read from ``root``, outputs written under ``out``.
 
-    Notebooks take ``inputs = None`` by default so that they run in JupyterLab on the samples.
+    ``out`` is the root too, except in a preflight check, which writes into a temporary folder
+    and reads the processed tables it has not made itself from the project.
     """
-    folder = (inputs or {}).get(source) or f"{DEFAULT_INPUTS}/{source}"
-    return resolve(folder, root)
 
+    root: Path
+    out: Path | None = None
 
-def locate_sources(folders: list[str | os.PathLike], sources: list[str],
-                   root: Path | None = None) -> tuple[dict[str, str], list[str]]:
-    """Each source's folder, taken from the first of ``folders`` that has it; and those found nowhere.
+    @classmethod
+    def here(cls) -> Project:
+        return cls(project_root())
 
-    Paths stay relative to the project root when given relative, so ``build/run.yaml`` (and DVC's
-    lock) don't depend on where the project is checked out.
-    """
-    root = root or project_root()
-    found, missing = {}, []
-    for source in sources:
-        for folder in folders:
-            if (resolve(folder, root) / source).is_dir():
-                found[source] = str(Path(folder) / source)
-                break
-        else:
-            missing.append(source)
-    return found, missing
+    @property
+    def processed(self) -> Path:
+        """Where this stage writes processed tables."""
+        return (self.out or self.root) / PROCESSED
 
+    def validation(self, domain: str) -> Path:
+        """Where a domain's validation results go (cleared by each run of its stage)."""
+        return (self.out or self.root) / VALIDATION / domain
 
-def missing_sources_message(missing: list[str], folders: list[str | os.PathLike]) -> str:
-    """What ``run`` and ``check`` say when ``locate_sources`` found some sources nowhere."""
-    return (f"no {', '.join(s + '/' for s in missing)} subfolder in {' or '.join(map(str, folders))} "
-            f"(expected one subfolder per source, laid out like data/raw/)")
+    def path(self, relative: str | os.PathLike) -> Path:
+        """A configuration file (catalogue, suites) named relative to the project root."""
+        return resolve(relative, self.root)
 
+    def table_path(self, domain: str, table: str) -> Path:
+        """A processed table to read: this run's own if it made one, else the project's."""
+        return self.processed_path(table_file(domain, table))
 
-def write_run_file(inputs: dict[str, str], root: Path | None = None) -> Path:
-    """Record this run's folder per source where dvc.yaml reads it from."""
-    root = root or project_root()
-    path = root / RUN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump({"inputs": dict(inputs)})
-    if not path.exists() or path.read_text(encoding="utf-8") != text:  # keep mtime for no-op runs
-        from helpers.core.provenance import write_text
+    def provenance_path(self, domain: str) -> Path:
+        return self.processed_path(provenance_file(domain))
 
-        write_text(path, text)  # renamed into place: dvc.yaml reads it; a half-written copy would stop every run
-    return path
+    def processed_path(self, name: str) -> Path:
+        """A file in ``data/processed/`` to read: this run's own if it made one, else the project's."""
+        own = self.processed / name
+        return own if own.exists() or self.out is None else self.root / PROCESSED / name
+
+    def read_provenance(self, domain: str) -> dict:
+        return json.loads(self.provenance_path(domain).read_text(encoding="utf-8"))

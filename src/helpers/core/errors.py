@@ -11,6 +11,7 @@ code  meaning
 2     data-quality failure: an unreadable file or a failed critical expectation
 3     input missing: no inputs folder, no source subfolder, or no matching files
 4     locked: another run holds the lock; this one did nothing
+5     configuration error: params.yaml (or a catalogue it names) asks for something invalid
 ====  ===================================================================================
 """
 
@@ -21,6 +22,7 @@ EXIT_INTERNAL = 1
 EXIT_DATA_QUALITY = 2
 EXIT_INPUT_MISSING = 3
 EXIT_LOCKED = 4
+EXIT_CONFIGURATION = 5
 
 
 class PipelineError(Exception):
@@ -50,6 +52,12 @@ class SourceFormatError(PipelineError):
         self.path, self.line, self.column = path, line, column
 
 
+class ConfigurationError(PipelineError):
+    """A setting is missing, unknown, of the wrong type or names something that does not exist."""
+
+    exit_code = EXIT_CONFIGURATION
+
+
 class DataQualityError(PipelineError):
     """A critical Great Expectations check failed; nothing downstream may be published."""
 
@@ -58,7 +66,7 @@ class DataQualityError(PipelineError):
 
 EXIT_CODES_BY_NAME = {
     cls.__name__: cls.exit_code
-    for cls in (PipelineError, InputMissingError, SourceFormatError, DataQualityError)
+    for cls in (PipelineError, InputMissingError, SourceFormatError, DataQualityError, ConfigurationError)
 }
 
 

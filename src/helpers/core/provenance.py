@@ -123,3 +123,23 @@ def write_json(path: Path, data: dict) -> Path:
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     return write_atomic(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def merged(processed_dir: Path) -> dict:
+    """One record for the edition from every stage's ``*_provenance.json``.
+
+    Inputs are listed together, the synthetic flag is set if any stage read synthetic files (so
+    every page carries the banner), and each stage's parameters are kept under its domain name.
+    """
+    records = {p.name.removesuffix("_provenance.json"): json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted(processed_dir.glob("*_provenance.json"))}
+    newest = max(records.values(), key=lambda r: r.get("run_at", ""), default={})
+    return {
+        "run_at": newest.get("run_at"),
+        "code_version": newest.get("code_version", "unknown"),
+        "synthetic_inputs": any(r.get("synthetic_inputs") for r in records.values()),
+        "synthetic_domains": sorted(d for d, r in records.items() if r.get("synthetic_inputs")),
+        "periods": sorted({p for r in records.values() for p in r.get("periods", [])}),
+        "inputs": [i for r in records.values() for i in r.get("inputs", [])],
+        "params": {d: r.get("params") for d, r in records.items()},
+    }

@@ -63,7 +63,8 @@ def policy(settings: dict | str | None) -> Policy:
     name = settings.get("policy", "nhs_small_numbers")
     if name not in POLICIES:
         raise ValueError(f"unknown suppression policy {name!r}; choose one of {sorted(POLICIES)}")
-    overrides = {k: v for k, v in settings.items() if k in {"min_count", "min_denominator", "zero_is_disclosive"}}
+    overrides = {k: v for k, v in settings.items()
+                 if k in {"min_count", "min_denominator", "zero_is_disclosive"} and v is not None}
     return replace(POLICIES[name], **overrides)
 
 

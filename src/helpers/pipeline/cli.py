@@ -13,6 +13,8 @@
     ``reports`` is touched); the same exit codes and messages as ``run``. ``--source`` narrows it.
 ``stage NAME``
     one DVC stage (called by ``dvc repro``): executes the stage's notebook with Papermill.
+``dvc-yaml``
+    writes ``dvc.yaml`` from the stage list (``--check``: only says whether it is current).
 
 Imports are kept light here so that a no-op run returns quickly.
 """
@@ -28,17 +30,10 @@ import time
 import traceback
 from pathlib import Path
 
-from helpers.core.config import (
-    DEFAULT_INPUTS,
-    RUN_FILE,
-    load_params,
-    locate_sources,
-    missing_sources_message,
-    project_root,
-    write_run_file,
-)
+from helpers.core.config import project_root
 from helpers.core.errors import (
     EXIT_CODES_BY_NAME,
+    EXIT_CONFIGURATION,
     EXIT_DATA_QUALITY,
     EXIT_INPUT_MISSING,
     EXIT_INTERNAL,
@@ -47,10 +42,17 @@ from helpers.core.errors import (
     PipelineError,
 )
 from helpers.pipeline import recovery, stages
+from helpers.pipeline.inputs import (
+    DEFAULT_INPUTS,
+    locate_sources,
+    missing_sources_message,
+    recorded,
+    write_run_file,
+)
+from helpers.pipeline.settings import load_params
 
 log = logging.getLogger("helpers.pipeline")
 
-EXECUTED = Path("build/executed")
 FAILED = Path("build/failed")
 LAST_ERROR = Path("build/last_error.json")
 
@@ -60,25 +62,19 @@ EXIT_HELP = f"""exit codes of run:
   {EXIT_DATA_QUALITY}  data-quality failure: an unreadable file or a failed critical expectation
   {EXIT_INPUT_MISSING}  input missing: no inputs folder, source subfolder or matching files
   {EXIT_LOCKED}  locked: another run holds the lock (it is named); this run did nothing
+  {EXIT_CONFIGURATION}  configuration error: a setting in params.yaml is missing, unknown or invalid
 """
 
 
-def run_inputs(root: Path) -> dict[str, str]:
-    """This run's folder per source, as ``run`` recorded it in ``build/run.yaml``."""
-    import yaml
-
-    path = root / RUN_FILE
-    recorded = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("inputs") if path.exists() else None
-    return dict(recorded) if isinstance(recorded, dict) else {}  # none yet, or an older single-folder record
-
-
 def notebook_parameters(stage: str, root: Path) -> dict:
-    """What Papermill injects into a stage's notebook: its params.yaml section and its inputs."""
+    """What Papermill injects into a stage's notebook: its settings (checked) and its inputs."""
+    from helpers.pipeline import settings
+
     spec = stages.by_name()[stage]
-    parameters = dict(load_params(root).get(spec.params, {}) if spec.params else {})
+    parameters = {"settings": settings.for_stage(spec, root).as_dict()} if spec.params else {}
     if spec.sources:
-        recorded = run_inputs(root)
-        parameters["inputs"] = {s: recorded.get(s, f"{DEFAULT_INPUTS}/{s}") for s in spec.sources}
+        chosen = recorded(root)
+        parameters["inputs"] = {s: chosen.get(s, f"{DEFAULT_INPUTS}/{s}") for s in spec.sources}
     return parameters
 
 
@@ -87,9 +83,10 @@ def execute_notebook(stage: str, root: Path) -> Path:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    notebook = stages.by_name()[stage].notebook
+    spec = stages.by_name()[stage]
+    notebook = spec.notebook
     source = root / notebook
-    target = root / EXECUTED / source.name
+    target = root / spec.executed
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{source.stem}.running.ipynb")
     print(f"[{stage}] executing {notebook}", flush=True)
@@ -120,18 +117,19 @@ def _title(params: dict) -> str:
 
 
 def publish_stage(root: Path) -> Path:
+    from helpers.core import provenance
     from helpers.pipeline import publish
 
     params = load_params(root)
-    documents = [publish.Document(title=spec.document[0], file=spec.document[1],
-                                  executed=root / EXECUTED / Path(spec.notebook).name, domains=spec.domains)
+    documents = [publish.Document(title=spec.document[0], file=spec.document[1], executed=root / spec.executed,
+                                  domains=() if spec.domain == "board" else (spec.domain,))
                  for spec in stages.STAGES if spec.document]
     documents.sort(key=lambda d: bool(d.domains))  # the board paper, drawing on every domain, leads
     return publish.publish(
         root, reports=root / "reports", documents=documents,
-        executed=[root / EXECUTED / Path(spec.notebook).name for spec in stages.STAGES],
+        executed=[root / spec.executed for spec in stages.STAGES],
         folders=[root / spec.publishes for spec in stages.STAGES if spec.publishes],
-        validation_dir=root / "build/validation", provenance=publish.merged_provenance(root / "data/processed"),
+        validation_dir=root / "build/validation", provenance=provenance.merged(root / "data/processed"),
         title=_title(params),
         keep=int(params.get("publish", {}).get("keep_editions", 12)),
         csv_exports=params.get("publish", {}).get("csv_exports") or [])
@@ -180,6 +178,9 @@ def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force
         message = missing_sources_message(missing, inputs)
         print(f"ERROR: {message}", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"], {"stage": None, "message": message}
+    from helpers.pipeline import settings
+
+    settings.check_all(root)  # a wrong setting stops the run before any stage starts
     for note in recovery.recover(root):  # what a killed run left behind
         print(f"Recovered: {note}", flush=True)
     write_run_file(found, root)
@@ -220,6 +221,9 @@ def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run
         if not missing:
             files = summary.fingerprint(found, root, last_run.get("input_files"))
         code, error = _repro(root, inputs, found, missing, force, run_log, clock, lock)
+    except PipelineError as exc:  # a setting or an input the user can fix: said plainly, no traceback
+        print(f"ERROR: {exc}", file=sys.stderr, flush=True)
+        code, error = exc.exit_code, {"stage": None, "message": str(exc)}
     except Exception as exc:  # our own bug or the machine's fault: logged in full, reported as internal
         traceback.print_exc()
         code, error = EXIT_INTERNAL, {"stage": None, "message": f"{type(exc).__name__}: {exc}"}
@@ -322,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
                        help=f"check only the stages reading these sources ({', '.join(stages.sources())})")
     stage = sub.add_parser("stage", help="run one stage (called by dvc repro)")
     stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
+    dvc_yaml = sub.add_parser("dvc-yaml", help="write dvc.yaml from the stage list (src/helpers/pipeline/stages.py)")
+    dvc_yaml.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml is not what the stage list gives")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are set-up chatter
@@ -330,7 +336,22 @@ def main(argv: list[str] | None = None) -> int:
         return run_main(args.inputs, args.force, command)
     if args.command == "check":
         return check_main(args.inputs, args.source)
+    if args.command == "dvc-yaml":
+        return dvc_yaml_main(args.check)
     return stage_main(args.name)
+
+
+def dvc_yaml_main(check: bool) -> int:
+    from helpers.pipeline import dvcfile
+
+    root = project_root()
+    if check:
+        current = (root / "dvc.yaml").read_text(encoding="utf-8") == dvcfile.expected(root)
+        print("dvc.yaml is current" if current else "dvc.yaml differs from the stage list: run "
+              "python -m helpers.pipeline dvc-yaml", file=sys.stdout if current else sys.stderr)
+        return EXIT_OK if current else EXIT_INTERNAL
+    print("dvc.yaml written" if dvcfile.write(root) else "dvc.yaml already current")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

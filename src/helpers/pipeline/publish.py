@@ -33,7 +33,9 @@ from helpers.render import html
 log = logging.getLogger(__name__)
 
 _RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:|#|/|\.\./)')
-HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+# cells readers never see: parameters, and the headings and tables an analyst works with in JupyterLab
+ANALYST = "analyst"
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", ANALYST}
 EDITIONS = "editions"
 REPORTS, DOWNLOADS, AUDIT = "reports", exports.GROUP, "audit"  # the index's groups
 LATEST = "latest"
@@ -41,16 +43,14 @@ STAGING, DELETING = ".staging-", ".deleting-"  # hidden: never linked, cleared b
 
 
 def _board_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop parameter cells and anything a reader should not see (stderr, warnings, bare reprs)."""
+    """Drop parameter and analyst cells and anything else a reader should not see (logs, warnings, errors)."""
     nb = nbformat.from_dict(nb)  # a copy
     kept = []
     for cell in nb.cells:
         if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-                            and o.get("output_type") != "error"]
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") not in ("stream", "error")]
         kept.append(cell)
     nb.cells = kept
     return nb
@@ -75,26 +75,6 @@ class Document:
         if not self.domains:
             return bool(provenance.get("synthetic_inputs"))
         return bool(set(self.domains) & set(provenance.get("synthetic_domains", [])))
-
-
-def merged_provenance(processed_dir: Path) -> dict:
-    """One record for the edition from every stage's ``*_provenance.json``.
-
-    Inputs are listed together, the synthetic flag is set if any stage read synthetic files (so
-    every page carries the banner), and each stage's parameters are kept under its domain name.
-    """
-    records = {p.name.removesuffix("_provenance.json"): json.loads(p.read_text(encoding="utf-8"))
-               for p in sorted(processed_dir.glob("*_provenance.json"))}
-    newest = max(records.values(), key=lambda r: r.get("run_at", ""), default={})
-    return {
-        "run_at": newest.get("run_at"),
-        "code_version": newest.get("code_version", "unknown"),
-        "synthetic_inputs": any(r.get("synthetic_inputs") for r in records.values()),
-        "synthetic_domains": sorted(d for d, r in records.items() if r.get("synthetic_inputs")),
-        "periods": sorted({p for r in records.values() for p in r.get("periods", [])}),
-        "inputs": [i for r in records.values() for i in r.get("inputs", [])],
-        "params": {d: r.get("params") for d, r in records.items()},
-    }
 
 
 def _footer(provenance: dict) -> str:

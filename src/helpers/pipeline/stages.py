@@ -1,64 +1,93 @@
-"""The stage registry: every notebook the pipeline runs, what it is given, what it publishes.
+"""The stage list: every stage the pipeline runs, in one place.
 
-``helpers.pipeline`` runs a stage by executing its notebook with Papermill, injecting the
-``params.yaml`` section the stage names as notebook parameters and, for a stage that reads
-publisher files, ``inputs = {source: folder}``. ``dvc.yaml`` lists the same stages with their
-dependencies (``tests/test_notebooks.py`` keeps the two in step).
+Everything else is derived from it: ``dvc.yaml`` (``python -m helpers.pipeline dvc-yaml``
+writes it; a test checks the committed file is current), the preflight check (every cleanse
+stage), the board paper's sections (every report stage's ``board_section``, in this order) and
+what publish puts in an edition (documents, folders, audit copies).
+
+Each stage belongs to a domain package ``helpers.domains.<domain>``, whose ``__init__`` names
+its processed tables and its Great Expectations suites, and whose ``settings.py`` declares what
+the stage takes from its ``params.yaml`` section. Adding a stage is one entry here, its notebook
+and its domain package (README, "Adding a stage").
 
 Kept free of heavy imports: ``pipeline run`` reads it on every (often no-op) run.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+
+from helpers.core.config import PROCESSED, provenance_file, table_file
+
+CLEANSE, REPORT, PACKS = "cleanse", "report", "packs"
+EXECUTED = "build/executed"
+PUBLISH = "publish"  # the last stage: builds the edition from every stage's documents
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str
+    domain: str                             # helpers.domains.<domain>
+    kind: str                               # cleanse (writes the domain's tables), report or packs
     notebook: str                           # path from the project root
-    params: str | None = None               # params.yaml section injected as notebook parameters
+    params: str | None = None               # params.yaml section, passed as one Settings object
+    settings: str | None = None             # its class in helpers.domains.<domain>.settings
     sources: tuple[str, ...] = ()           # inputs subfolders the stage reads
+    files: tuple[str, ...] = ()             # configuration files it reads (catalogues)
+    uses: tuple[str, ...] = ()              # other domains whose tables it reads
     document: tuple[str, str] | None = None  # (title, file in the edition): publish the executed notebook
     publishes: str | None = None            # a build/ folder copied into the edition as it is
-    # the data/processed/<domain>_provenance.json records behind the document (for its SYNTHETIC
-    # banner); empty: every record, as for the board paper, which draws on all of them
-    domains: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        """The domain module the stage's notebook calls: cleanse, report or packs."""
+        return f"helpers.domains.{self.domain}.{self.kind}"
+
+    @property
+    def executed(self) -> str:
+        return f"{EXECUTED}/{self.notebook.rsplit('/', 1)[-1]}"
 
 
 STAGES: list[Stage] = [
     # --- waiting times (RTT)
-    Stage("cleanse_rtt", "notebooks/10_cleanse_rtt.ipynb", params="rtt", sources=("rtt_full_csv",)),
-    Stage("report_rtt", "notebooks/20_report_rtt.ipynb", params="rtt_report",
-          document=("Referral to treatment waiting times", "rtt-waiting-times.html"), domains=("rtt",)),
+    Stage("cleanse_rtt", "rtt", CLEANSE, "notebooks/10_cleanse_rtt.ipynb", "rtt", "CleanseSettings",
+          sources=("rtt_full_csv",)),
+    Stage("report_rtt", "rtt", REPORT, "notebooks/20_report_rtt.ipynb", "rtt_report", "ReportSettings",
+          document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
     # --- referral gateway (referral management centre booking extract)
-    Stage("cleanse_referrals", "notebooks/12_cleanse_referrals.ipynb", params="referrals",
-          sources=("referral_gateway",)),
-    Stage("report_referrals", "notebooks/22_report_referrals.ipynb", params="referrals_report",
-          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html"),
-          domains=("referrals",)),
+    Stage("cleanse_referrals", "referrals", CLEANSE, "notebooks/12_cleanse_referrals.ipynb", "referrals",
+          "CleanseSettings", sources=("referral_gateway",)),
+    Stage("report_referrals", "referrals", REPORT, "notebooks/22_report_referrals.ipynb", "referrals_report",
+          "ReportSettings", document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html")),
     # --- GP practice balanced scorecard
-    Stage("cleanse_scorecard", "notebooks/30_cleanse_scorecard.ipynb", params="scorecard",
-          sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
-                   "gp_practice_reference")),
-    Stage("report_scorecard", "notebooks/40_report_scorecard.ipynb", params="scorecard_report",
-          document=("GP practice balanced scorecard", "gp-practice-scorecard.html"), domains=("scorecard",)),
-    Stage("packs_scorecard", "notebooks/41_packs_scorecard.ipynb", params="scorecard_report",
+    Stage("cleanse_scorecard", "scorecard", CLEANSE, "notebooks/30_cleanse_scorecard.ipynb", "scorecard",
+          "CleanseSettings", sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
+                                      "gp_practice_reference"), files=("catalogue/indicators.yaml",)),
+    Stage("report_scorecard", "scorecard", REPORT, "notebooks/40_report_scorecard.ipynb", "scorecard_report",
+          "ReportSettings", files=("catalogue/indicators.yaml",),
+          document=("GP practice balanced scorecard", "gp-practice-scorecard.html")),
+    Stage("packs_scorecard", "scorecard", PACKS, "notebooks/41_packs_scorecard.ipynb", "scorecard_report",
+          "ReportSettings", files=("catalogue/indicators.yaml", "notebooks/templates/practice_pack.ipynb"),
           publishes="build/packs"),
     # --- QIPP savings tracker and action plan tracker
-    Stage("cleanse_qipp", "notebooks/50_cleanse_qipp.ipynb", params="qipp", sources=("qipp_tracker",)),
-    Stage("report_qipp", "notebooks/51_report_qipp.ipynb", params="qipp_report",
-          document=("QIPP savings and milestones", "qipp-savings.html"), domains=("qipp",)),
-    Stage("cleanse_actions", "notebooks/52_cleanse_actions.ipynb", params="actions", sources=("action_plan",)),
-    Stage("report_actions", "notebooks/53_report_actions.ipynb", params="actions_report",
-          document=("Action plan tracker", "action-plan.html"), domains=("actions",)),
-    # --- integrated performance report (board paper); keep it last: it embeds the other stages' sections
-    Stage("board_paper", "notebooks/90_board_paper.ipynb", params="board",
-          sources=("ae_national_timeseries", "rtt_national_timeseries"),
+    Stage("cleanse_qipp", "qipp", CLEANSE, "notebooks/50_cleanse_qipp.ipynb", "qipp", "CleanseSettings",
+          sources=("qipp_tracker",)),
+    Stage("report_qipp", "qipp", REPORT, "notebooks/51_report_qipp.ipynb", "qipp_report", "ReportSettings",
+          document=("QIPP savings and milestones", "qipp-savings.html")),
+    Stage("cleanse_actions", "actions", CLEANSE, "notebooks/52_cleanse_actions.ipynb", "actions", "CleanseSettings",
+          sources=("action_plan",)),
+    Stage("report_actions", "actions", REPORT, "notebooks/53_report_actions.ipynb", "actions_report",
+          "ReportSettings", document=("Action plan tracker", "action-plan.html")),
+    # --- integrated performance report (board paper): measures from the national series and other
+    # domains' tables, then the paper, which embeds every report stage's board section; keep it last
+    Stage("cleanse_board", "board", CLEANSE, "notebooks/80_cleanse_board.ipynb", "board", "CleanseSettings",
+          sources=("ae_national_timeseries", "rtt_national_timeseries"), files=("board_measures.yaml",),
+          uses=("rtt", "referrals", "scorecard")),
+    Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
+          files=("board_cover.yaml", "board_measures.yaml"),
           document=("Integrated performance report", "board-paper.html")),
 ]
-
-PUBLISH = "publish"  # the last stage: builds the edition from every stage's documents
 
 
 def by_name() -> dict[str, Stage]:
@@ -68,3 +97,23 @@ def by_name() -> dict[str, Stage]:
 def sources() -> list[str]:
     """Every inputs subfolder some stage reads, in stage order."""
     return list(dict.fromkeys(s for stage in STAGES for s in stage.sources))
+
+
+def cleanse_stages() -> list[Stage]:
+    return [s for s in STAGES if s.kind == CLEANSE]
+
+
+def domain_info(domain: str):
+    """The domain package (its TABLES and SUITES): a light import, no pandas."""
+    return importlib.import_module(f"helpers.domains.{domain}")
+
+
+def domain_outputs(domain: str) -> list[str]:
+    """The processed files a domain's cleanse stage writes: its tables and its provenance record."""
+    return [f"{PROCESSED}/{table_file(domain, t)}" for t in domain_info(domain).TABLES] + \
+           [f"{PROCESSED}/{provenance_file(domain)}"]
+
+
+def board_domains() -> list[tuple[str, str]]:
+    """(domain, report stage) of every domain whose board section the paper embeds, in stage order."""
+    return [(s.domain, s.name) for s in STAGES if s.kind == REPORT and s.domain != "board"]

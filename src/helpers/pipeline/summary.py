@@ -17,7 +17,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.core.errors import EXIT_DATA_QUALITY, EXIT_INPUT_MISSING, EXIT_INTERNAL, EXIT_LOCKED, EXIT_OK
+from helpers.core.errors import (
+    EXIT_CONFIGURATION,
+    EXIT_DATA_QUALITY,
+    EXIT_INPUT_MISSING,
+    EXIT_INTERNAL,
+    EXIT_LOCKED,
+    EXIT_OK,
+)
 from helpers.core.provenance import sha256, write_text
 
 LAST_RUN = "build/last_run.json"
@@ -25,7 +32,8 @@ LAST_SUCCESS = "build/last_success.json"
 VALIDATION = "build/validation"
 
 MEANINGS = {EXIT_OK: "success", EXIT_INTERNAL: "internal error", EXIT_DATA_QUALITY: "data-quality failure",
-            EXIT_INPUT_MISSING: "input missing", EXIT_LOCKED: "locked: another run holds the lock"}
+            EXIT_INPUT_MISSING: "input missing", EXIT_LOCKED: "locked: another run holds the lock",
+            EXIT_CONFIGURATION: "configuration error"}
 
 _RUNNING = re.compile(r"^Running stage '([^']+)'")
 _SKIPPED = re.compile(r"^Stage '([^']+)' didn't change, skipping")

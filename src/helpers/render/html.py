@@ -8,6 +8,7 @@ self-contained (styles inline, images embedded) so a saved copy still works.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from collections.abc import Callable, Mapping
@@ -71,6 +72,21 @@ footer {{ max-width: 1100px; margin: 0 auto; padding: 16px 32px; font-size: 0.85
   .status {{ border-width: 2px; }}
 }}
 """
+
+
+class Fragment(str):
+    """A piece of a page: text that Jupyter shows as rendered HTML, and joins like any string."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def section(function):
+    """Marks a function returning a page section: its text comes back as a :class:`Fragment`."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs) -> Fragment:
+        return Fragment(function(*args, **kwargs))
+    return wrapper
 
 
 def esc(value) -> str:

@@ -32,18 +32,20 @@ def discover(folder: Path, pattern: str, what: str = "file") -> list[Path]:
 
 DEFAULT_MAX_FILE_MB = 1024
 MAX_FILE_MB_ENV = "NHS_ANALYTICS_MAX_INPUT_MB"
+_limit_mb = float(DEFAULT_MAX_FILE_MB)
+
+
+def set_max_file_mb(megabytes: float) -> None:
+    """The pipeline sets the limit from ``inputs.max_file_mb`` before a stage reads anything."""
+    global _limit_mb
+    _limit_mb = float(megabytes)
 
 
 def max_file_mb() -> float:
-    """The largest input file accepted: the environment variable, else ``inputs.max_file_mb`` in params.yaml."""
+    """The largest input file accepted: the environment variable, else the limit the pipeline set."""
     if os.environ.get(MAX_FILE_MB_ENV):
         return float(os.environ[MAX_FILE_MB_ENV])
-    from helpers.core.config import load_params
-
-    try:
-        return float((load_params().get("inputs") or {}).get("max_file_mb", DEFAULT_MAX_FILE_MB))
-    except FileNotFoundError:  # readers used outside a project checkout
-        return float(DEFAULT_MAX_FILE_MB)
+    return _limit_mb
 
 
 def check_size(path: Path) -> None:

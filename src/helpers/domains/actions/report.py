@@ -7,23 +7,24 @@ today): a milestone past its due date is overdue unless the action's status says
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
+from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
+from helpers.domains.actions import TABLES
 from helpers.domains.actions import measures as actions
+from helpers.domains.actions.settings import ReportSettings
 from helpers.render import html
 
-PROCESSED = Path("data/processed")
+DOMAIN = "actions"
 STATE_STYLE = {"overdue": "bad", "due now": "bad", "due soon": "neutral", "not yet due": "good",
                "ongoing": "neutral", "complete": "good"}
 
 
 @dataclass
-class ActionsContext:
+class ReportData:
     plan: pd.DataFrame
     milestones: pd.DataFrame
     quarantine: pd.DataFrame
@@ -38,25 +39,22 @@ def report_date(value) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def load(root: Path, params: dict | None = None) -> ActionsContext:
-    params = dict(params or {})
-    folder = Path(root) / PROCESSED
-    names = ["actions_plan", "actions_milestones", "actions_quarantine"]
-    if not all((folder / f"{n}.parquet").exists() for n in names):
-        raise InputMissingError(f"action plan tables not found in {folder}; run the cleanse_actions stage first")
-    plan, milestones, quarantine = (pd.read_parquet(folder / f"{n}.parquet") for n in names)
-    provenance = json.loads((folder / "actions_provenance.json").read_text(encoding="utf-8"))
-    when = report_date(params.get("as_at"))
-    soon = int(params.get("due_soon_days") or 31)
-    plan, milestones = actions.as_at(plan, milestones, when, soon)
-    return ActionsContext(plan, milestones, quarantine, provenance, when, soon)
+def load(project: Project, settings: ReportSettings) -> ReportData:
+    paths = [project.table_path(DOMAIN, name) for name in TABLES]
+    if not all(p.exists() for p in paths):
+        raise InputMissingError(f"action plan tables not found in {project.processed}; run the cleanse_actions "
+                                f"stage first")
+    plan, milestones, quarantine = (pd.read_parquet(p) for p in paths)
+    when = report_date(settings.as_at)
+    plan, milestones = actions.as_at(plan, milestones, when, settings.due_soon_days)
+    return ReportData(plan, milestones, quarantine, project.read_provenance(DOMAIN), when, settings.due_soon_days)
 
 
 def state(value) -> str:
     return html.status(value, STATE_STYLE.get(value, "neutral"))
 
 
-def notice(ctx: ActionsContext) -> str:
+def notice(ctx: ReportData) -> str:
     if ctx.provenance.get("transcribed_sample"):
         return ('<div class="banner notice" role="note">Sample input: Harrow PCT\'s action plan of 2003/04, '
                 'transcribed from its board paper; the plan records no completion status, so actions past their '
@@ -64,14 +62,14 @@ def notice(ctx: ActionsContext) -> str:
     return ""
 
 
-def headline(ctx: ActionsContext) -> str:
+def headline(ctx: ReportData) -> str:
     counts = ctx.plan["state"].value_counts()
     return html.kpis([(str(len(ctx.plan)), "actions tracked"), (str(counts.get("overdue", 0)), "overdue"),
                       (str(counts.get("due now", 0) + counts.get("due soon", 0)),
                        f"due now or within {ctx.soon_days} days"), (str(counts.get("ongoing", 0)), "ongoing")])
 
 
-def overdue_table(ctx: ActionsContext) -> pd.DataFrame:
+def overdue_table(ctx: ReportData) -> pd.DataFrame:
     late = ctx.plan[ctx.plan["state"].isin(["overdue", "due now"])].sort_values(
         ["lead", "days_overdue"], ascending=[True, False], kind="stable")
     return pd.DataFrame({"Lead": late["lead"], "Ref": late["ref"], "Action": late["action"],
@@ -80,12 +78,13 @@ def overdue_table(ctx: ActionsContext) -> pd.DataFrame:
                          "Days overdue": late["days_overdue"], "Milestones overdue": late["milestones_overdue"]})
 
 
-def summary_section(ctx: ActionsContext, by: str, title: str) -> str:
+def summary_section(ctx: ReportData, by: str, title: str) -> str:
     frame = actions.summary(ctx.plan, by).rename(columns={by: title})
     return html.table(frame, caption=f"Actions by {title.lower()}, as at {ctx.as_at:%d %B %Y}", row_header=title)
 
 
-def overdue_section(ctx: ActionsContext) -> str:
+@html.section
+def overdue_section(ctx: ReportData) -> str:
     frame = overdue_table(ctx)
     if frame.empty:
         return f"<h3>Overdue actions by lead</h3><p>No action is overdue as at {ctx.as_at:%d %B %Y}.</p>"
@@ -94,7 +93,8 @@ def overdue_section(ctx: ActionsContext) -> str:
                          formats={"Days overdue": html.integer, "Milestones overdue": html.integer}, row_header="Ref"))
 
 
-def due_soon_section(ctx: ActionsContext) -> str:
+@html.section
+def due_soon_section(ctx: ReportData) -> str:
     soon = ctx.plan[ctx.plan["state"] == "due soon"].sort_values("next_due")
     frame = pd.DataFrame({"Ref": soon["ref"], "Lead": soon["lead"], "Action": soon["action"],
                           "Next due": soon["next_due"].dt.strftime("%d %b %Y"), "State": soon["state"].map(state)})
@@ -104,7 +104,8 @@ def due_soon_section(ctx: ActionsContext) -> str:
                          raw_html={"State"}, row_header="Ref"))
 
 
-def quarantine_section(ctx: ActionsContext) -> str:
+@html.section
+def quarantine_section(ctx: ReportData) -> str:
     q = ctx.quarantine
     if q.empty:
         return ""
@@ -114,11 +115,17 @@ def quarantine_section(ctx: ActionsContext) -> str:
             + html.table(frame, caption=f"{len(q)} rows of the action plan set aside", row_header="Line"))
 
 
-def board_section(root: Path, params: dict | None = None) -> str:
+def title_section(ctx: ReportData) -> html.Fragment:
+    return html.Fragment(f"<h2>Action plan as at {ctx.as_at:%d %B %Y}</h2>" + notice(ctx) + headline(ctx))
+
+
+def summaries_section(ctx: ReportData) -> html.Fragment:
+    return html.Fragment("<h3>By lead</h3>" + summary_section(ctx, "lead", "Lead") + "<h3>By section</h3>"
+                         + summary_section(ctx, "section", "Section"))
+
+
+def board_section(project: Project, settings: ReportSettings) -> str:
     """The action plan section of the integrated board paper (an HTML fragment)."""
-    ctx = load(Path(root), params)
-    return "".join([
-        f"<h2>Action plan as at {ctx.as_at:%d %B %Y}</h2>", notice(ctx), headline(ctx), overdue_section(ctx),
-        "<h3>By lead</h3>", summary_section(ctx, "lead", "Lead"), "<h3>By section</h3>",
-        summary_section(ctx, "section", "Section"), due_soon_section(ctx), quarantine_section(ctx),
-    ])
+    ctx = load(project, settings)
+    return "".join([title_section(ctx), overdue_section(ctx), summaries_section(ctx), due_soon_section(ctx),
+                    quarantine_section(ctx)])

@@ -12,6 +12,7 @@ labelled as such.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,31 +109,34 @@ def read_sources(folders: dict[str, Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ts.TIDY_COLUMNS)
 
 
-def _param(value, params: dict):
-    """``${section.key}`` in a filter means that value of params.yaml (e.g. the report's ICB)."""
-    found = re.fullmatch(r"\$\{([A-Za-z_]+)\.([A-Za-z_]+)\}", str(value))
+def _substitute(value, substitutions: dict):
+    """``${name}`` in a filter means the stage's setting of that name (e.g. the ICB: ``${organisation}``)."""
+    found = re.fullmatch(r"\$\{([A-Za-z_]+)\}", str(value))
     if not found:
         return value
-    section, key = found.groups()
-    if key not in (params.get(section) or {}):
-        raise InputMissingError(f"measure filter {value}: params.yaml has no {section}: {key}:")
-    return params[section][key]
+    if found.group(1) not in substitutions:
+        raise InputMissingError(f"measure filter {value}: no such setting (known: {', '.join(substitutions)})")
+    return substitutions[found.group(1)]
 
 
-def measure_rows(measure: Measure, tidy: pd.DataFrame, processed_dir: Path, params: dict | None = None) -> pd.DataFrame:
-    """The measure's monthly rows (period, value, raw, file, line) before any check."""
+def measure_rows(measure: Measure, tidy: pd.DataFrame, read_table: Callable[[str], pd.DataFrame],
+                 substitutions: dict | None = None) -> pd.DataFrame:
+    """The measure's monthly rows (period, value, raw, file, line) before any check.
+
+    ``read_table(name)`` gives another stage's processed table (``rtt_summary``, say).
+    """
     d = measure.data_source
     scale = float(d.get("scale", 1))
     if "table" in d:
-        path = processed_dir / f"{d['table']}.parquet"
-        if not path.exists():
-            raise InputMissingError(f"measure {measure.reference}: {path} not found (its stage has not run)")
-        table = pd.read_parquet(path)
+        table = read_table(d["table"])
+        if table.empty:
+            return pd.DataFrame(columns=["period", "value", "raw", "source", "file", "line"])
         for column, value in (d.get("filter") or {}).items():
-            table = table[table[column].astype(str) == str(_param(value, params or {}))]
+            table = table[table[column].astype(str) == str(_substitute(value, substitutions or {}))]
         rows = pd.DataFrame({"period": pd.to_datetime(table["period"]).dt.to_period("M").dt.to_timestamp(),
                              "value": pd.to_numeric(table[d["column"]], errors="coerce") * scale,
-                             "raw": None, "source": d["table"], "file": path.name, "line": np.arange(len(table)) + 1})
+                             "raw": None, "source": d["table"], "file": f"{d['table']}.parquet",
+                             "line": np.arange(len(table)) + 1})
     else:
         hit = tidy[(tidy["source"] == d["source"]) & (tidy["sheet"] == d["sheet"]) & (tidy["series"] == d["series"])]
         rows = pd.DataFrame({"period": hit["period"], "value": hit["value"] * scale, "raw": hit["raw"],
@@ -140,6 +144,20 @@ def measure_rows(measure: Measure, tidy: pd.DataFrame, processed_dir: Path, para
     if measure.start is not None:
         rows = rows[rows["period"] >= measure.start]
     return rows.sort_values(["period", "line"]).reset_index(drop=True)
+
+
+SERIES_COLUMNS = ["reference", "period", "value", "raw", "source", "file", "line"]
+
+
+def series_table(measures: list[Measure], tidy: pd.DataFrame, read_table: Callable[[str], pd.DataFrame],
+                 substitutions: dict | None = None) -> pd.DataFrame:
+    """Every measure's monthly rows as read, one table (``board_series``): what the SPC is run on."""
+    frames = [measure_rows(m, tidy, read_table, substitutions).assign(reference=m.reference) for m in measures]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
+    return out.astype({"raw": "string", "source": "string", "file": "string", "line": "int64"})
 
 
 # ---- checks ---------------------------------------------------------------------------------------
@@ -267,9 +285,13 @@ def evaluate(measure: Measure, rows: pd.DataFrame, cfg: spc.Settings) -> Result:
                   last["period"], float(last["value"]))
 
 
-def evaluate_all(measures: list[Measure], tidy: pd.DataFrame, processed_dir: Path, cfg: spc.Settings,
-                 as_at: pd.Timestamp | None = None, params: dict | None = None) -> list[Result]:
-    results = [evaluate(m, measure_rows(m, tidy, processed_dir, params), cfg) for m in measures]
+def evaluate_all(measures: list[Measure], series: pd.DataFrame, cfg: spc.Settings,
+                 as_at: pd.Timestamp | None = None) -> list[Result]:
+    """Every measure checked and charted from its rows in ``series`` (see :func:`series_table`)."""
+    by_reference = dict(tuple(series.groupby("reference", sort=False)))
+    empty = pd.DataFrame(columns=SERIES_COLUMNS)
+    results = [evaluate(m, by_reference.get(m.reference, empty).drop(columns="reference").reset_index(drop=True), cfg)
+               for m in measures]
     dates = [r.latest_period for r in results if r.latest_period is not None]
     as_at = as_at or (max(dates) if dates else None)
     for r in results:

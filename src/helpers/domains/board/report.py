@@ -16,25 +16,22 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.dates as mdates
 import pandas as pd
 import yaml
-from IPython.display import HTML
 
 from helpers.core import provenance, quality
-from helpers.core.config import load_params, project_root, resolve, source_dir
+from helpers.core.config import VALIDATION, Project
 from helpers.core.errors import PipelineError, SourceFormatError
+from helpers.core.settings import Settings
 from helpers.domains.board import measures as board
+from helpers.domains.board.settings import ReportSettings
 from helpers.methods import spc
 from helpers.render import html, plots
 
-PROCESSED = Path("data/processed")
-VALIDATION = Path("build/validation")
-SOURCES = ("ae_national_timeseries", "rtt_national_timeseries")
 DOMAIN = "board"
 
 # Making Data Count colours: blue improvement, orange concern, purple neither, grey common cause.
@@ -43,20 +40,18 @@ CLASS_COLOURS = {spc.IMPROVEMENT: "#005EB8", spc.CONCERN: "#B35A00", spc.NEUTRAL
 
 
 class BoardSectionError(PipelineError):
-    """A domain section listed in params.yaml cannot be produced."""
+    """A domain's board section cannot be produced."""
 
-
-# ---- the stage's work ------------------------------------------------------------------------------
 
 @dataclass
-class BoardContext:
-    root: Path
-    params: dict            # the whole params.yaml
-    settings: dict          # its board section
+class ReportData:
+    project: Project
+    settings: ReportSettings
+    measures_settings: dict     # what the measures stage was run with (catalogue, SPC preset, ICB)
     cfg: spc.Settings
     cover: dict
     results: list[board.Result]
-    provenance: dict
+    provenance: dict            # every domain's, merged: the edition's
 
     @property
     def synthetic(self) -> bool:
@@ -72,57 +67,20 @@ class BoardContext:
         return [r for r in self.results if r.exception]
 
 
-def _settings(root: Path, overrides: dict) -> dict:
-    settings = dict(load_params(root).get(DOMAIN, {}))
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
+def load(project: Project, settings: ReportSettings) -> ReportData:
+    """The measures as the measures stage read them, charted again with its catalogue and SPC rule set.
 
-
-def build(inputs: dict | None = None, root: Path | None = None, **overrides) -> BoardContext:
-    """Read, gate, evaluate and write the board's measures; returns what the sections need."""
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    root = root or project_root()
-    settings = _settings(root, overrides)
-    cfg = spc.settings(settings.get("spc_preset", "plotthedots"))
-    folders = {s: source_dir(inputs, s, root) for s in SOURCES}
-    results_dir = root / VALIDATION / DOMAIN
-    results_dir.mkdir(parents=True, exist_ok=True)
-    for old in results_dir.glob("*.json"):
-        old.unlink()  # this run's results only
-    tidy, files = read_and_gate(folders, results_dir, root)
-    measures = board.load_catalogue(resolve(settings.get("measures", "board_measures.yaml"), root))
-    as_at = pd.Timestamp(settings["as_at"]) if settings.get("as_at") not in (None, "latest") else None
-    results = board.evaluate_all(measures, tidy, root / PROCESSED, cfg, as_at=as_at, params=load_params(root))
-    table = board.measures_table(results)
-    quality.gate(table, "board_measures.processed", data_name="board_measures.parquet", results_dir=results_dir,
-                 id_columns=["reference", "period"], root=root)
-    paths = [folders[s] / f for s, f in files]
-    record = provenance.record(root, paths, settings, synthetic=any("SYNTHETIC" in p.name for p in paths))
-    record["periods"] = sorted({f"{r.latest_period:%Y-%m}" for r in results if r.latest_period is not None})[-1:]
-    record["spc_preset"] = cfg.name
-    provenance.write_parquet(root / PROCESSED / "board_measures.parquet", table)
-    provenance.write_parquet(root / PROCESSED / "board_quarantine.parquet", board.quarantine_table(tidy, results))
-    provenance.write_json(root / PROCESSED / "board_provenance.json", record)
-    cover = load_cover(resolve(settings.get("cover", "board_cover.yaml"), root))
-    merged = _merged_provenance(root)
-    return BoardContext(root, load_params(root), settings, cfg, cover, results, merged)
-
-
-def read_and_gate(folders: dict[str, Path], results_dir: Path, root: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """The national workbooks read and each passed through its raw gate: (tidy rows, (source, file) pairs)."""
-    tidy = board.read_sources(folders)
-    files = sorted({(s, f) for s, f in zip(tidy["source"], tidy["file"])})
-    for source, name in files:
-        part = tidy[(tidy["source"] == source) & (tidy["file"] == name)]
-        quality.gate(part, "national_timeseries.raw", data_name=str(folders[source] / name), results_dir=results_dir,
-                     id_columns=["sheet", "period", "series"], row_label="line", root=root)
-    return tidy, files
-
-
-def _merged_provenance(root: Path) -> dict:
-    from helpers.pipeline.publish import merged_provenance
-
-    return merged_provenance(root / PROCESSED)
+    SPC is a pure function of the series, so the charts here are the points in ``board_measures``.
+    """
+    record = project.read_provenance(DOMAIN)
+    used = record["params"]
+    cfg = spc.settings(used["spc_preset"])
+    measures = board.load_catalogue(project.path(used["measures"]))
+    series = pd.read_parquet(project.table_path(DOMAIN, "series"))
+    as_at = None if settings.as_at == "latest" else pd.Timestamp(settings.as_at)
+    results = board.evaluate_all(measures, series, cfg, as_at=as_at)
+    cover = load_cover(project.path(settings.cover))
+    return ReportData(project, settings, used, cfg, cover, results, provenance.merged(project.processed))
 
 
 COVER_FIELDS = [
@@ -229,8 +187,8 @@ STYLE = """
 """
 
 
-def style() -> HTML:
-    return HTML(STYLE)
+def style() -> html.Fragment:
+    return html.Fragment(STYLE)
 
 
 # ---- formatting -------------------------------------------------------------------------------------
@@ -264,7 +222,7 @@ def _anchor(reference: str) -> str:
 
 # ---- sections ---------------------------------------------------------------------------------------
 
-def cover_section(ctx: BoardContext) -> HTML:
+def cover_section(ctx: ReportData) -> html.Fragment:
     c = ctx.cover
     as_at = f"{ctx.as_at:%B %Y}" if ctx.as_at is not None else "no data"
     meta = pd.DataFrame({"Item": ["Meeting", "Agenda item", "Data to", "Report author", "Lead director"],
@@ -278,10 +236,10 @@ def cover_section(ctx: BoardContext) -> HTML:
         parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
     for key, label in COVER_FIELDS:
         parts.append(f'<div class="cover-field"><h3>{html.esc(label)}</h3>{_prose(c[key])}</div>')
-    return HTML("\n".join(parts))
+    return html.Fragment("\n".join(parts))
 
 
-def exceptions_section(ctx: BoardContext) -> HTML:
+def exceptions_section(ctx: ReportData) -> html.Fragment:
     exc = ctx.exceptions
     parts = ['<h2>Executive summary of exceptions</h2>',
              f"<p>{len(ctx.results)} measures are reported, with SPC under the <strong>{html.esc(ctx.cfg.name)}"
@@ -292,18 +250,18 @@ def exceptions_section(ctx: BoardContext) -> HTML:
         items = "".join(f'<li><a href="#{_anchor(r.measure.reference)}">{html.esc(r.measure.reference)} '
                         f'{html.esc(r.measure.name)}</a>: {html.esc("; ".join(r.exception))}.</li>' for r in exc)
         parts.append(f'<ul class="exception-list">{items}</ul>')
-    stale_after = int(ctx.settings.get("stale_after_months", 2))
+    stale_after = ctx.settings.stale_after_months
     stale = [r for r in ctx.results if r.months_behind is not None and r.months_behind > stale_after]
     if stale:
         parts.append("<p>Data more than " + f"{stale_after} months older than the newest measure: "
                      + "; ".join(f"{html.esc(r.measure.reference)} (to {r.latest_period:%B %Y})" for r in stale)
                      + ".</p>")
-    return HTML("".join(parts))
+    return html.Fragment("".join(parts))
 
 
-def summary_table(ctx: BoardContext) -> pd.DataFrame:
-    stale_after = int(ctx.settings.get("stale_after_months", 2))
-    suppress = ctx.settings.get("suppress_below")
+def summary_table(ctx: ReportData) -> pd.DataFrame:
+    stale_after = ctx.settings.stale_after_months
+    suppress = ctx.settings.suppress_below
     rows = []
     for r in ctx.results:
         m = r.measure
@@ -321,7 +279,7 @@ def summary_table(ctx: BoardContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_section(ctx: BoardContext) -> HTML:
+def summary_section(ctx: ReportData) -> html.Fragment:
     table = summary_table(ctx)
     body = html.table(table, caption=f"Measures at a glance: latest value, target and SPC icons "
                       f"({ctx.cfg.name} rule set)", raw_html={"Variation", "Assurance"}, row_header="Ref")
@@ -329,7 +287,7 @@ def summary_section(ctx: BoardContext) -> HTML:
            "orange for concern, purple where neither direction is better, grey for common cause; H or L for "
            "a high or low signal. Assurance icons (target against the process limits): P consistently passing, "
            "F consistently failing, ? hit and miss. Every icon is also written out in words.</p>")
-    return HTML('<h2>Summary of measures</h2>' + body + key)
+    return html.Fragment('<h2>Summary of measures</h2>' + body + key)
 
 
 def spc_figure(result: board.Result):
@@ -391,7 +349,7 @@ def chart_alt(result: board.Result) -> str:
     return " ".join(parts)
 
 
-def exception_pages(ctx: BoardContext) -> HTML:
+def exception_pages(ctx: ReportData) -> html.Fragment:
     parts = []
     for r in ctx.exceptions:
         m = r.measure
@@ -424,35 +382,32 @@ def exception_pages(ctx: BoardContext) -> HTML:
                          "the next meeting.</p>")
         parts.append("</section>")
     if not parts:
-        return HTML("<h2>Exceptions</h2><p>No measure is an exception this month.</p>")
-    return HTML("".join(parts))
+        return html.Fragment("<h2>Exceptions</h2><p>No measure is an exception this month.</p>")
+    return html.Fragment("".join(parts))
 
 
-def domain_sections(ctx: BoardContext) -> HTML:
-    """The sections of the other stages, in the order params.yaml lists them (board: sections:)."""
-    parts = []
-    for name in ctx.settings.get("sections") or []:
-        parts.append(f'<section class="board-section domain">{domain_section(name, ctx.root, ctx.params)}</section>')
-    return HTML("".join(parts))
+def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]]) -> html.Fragment:
+    """Each domain's board section, in the order given: (domain, the settings of its report stage)."""
+    parts = [f'<section class="board-section domain">{domain_section(domain, ctx.project, settings)}</section>'
+             for domain, settings in sections]
+    return html.Fragment("".join(parts))
 
 
-def domain_section(name: str, root: Path, params: dict) -> str:
-    """``helpers.<name>.board_section(root, params.yaml[<name>])``: each report module's own section
-    of params.yaml has the module's name (rtt_report, scorecard_report, ...)."""
+def domain_section(domain: str, project: Project, settings: Settings) -> str:
+    """``helpers.domains.<domain>.report.board_section(project, settings)``."""
     try:
-        module = importlib.import_module(f"helpers.domains.{name.removesuffix('_report')}.report")
+        module = importlib.import_module(f"helpers.domains.{domain}.report")
     except Exception as exc:
-        raise BoardSectionError(f"board section '{name}' (params.yaml board: sections:) cannot be imported as "
-                                f"helpers.{name}: {type(exc).__name__}: {exc}") from exc
+        raise BoardSectionError(f"board section of '{domain}' cannot be imported as helpers.domains.{domain}.report: "
+                                f"{type(exc).__name__}: {exc}") from exc
     section = getattr(module, "board_section", None)
     if not callable(section):
-        raise BoardSectionError(f"board section '{name}' (params.yaml board: sections:): helpers.{name} has no "
-                                "board_section(root, params) function")
-    return str(section(root, dict(params.get(name) or {})))
+        raise BoardSectionError(f"helpers.domains.{domain}.report has no board_section(project, settings) function")
+    return str(section(project, settings))
 
 
-def quality_appendix(ctx: BoardContext) -> HTML:
-    root = ctx.root
+def quality_appendix(ctx: ReportData) -> html.Fragment:
+    root = ctx.project.root
     results = []
     for folder in sorted({p.parent for p in (root / VALIDATION).glob("**/*.json")}):
         for r in quality.load_results(folder):
@@ -471,7 +426,7 @@ def quality_appendix(ctx: BoardContext) -> HTML:
         parts.append("<p>No validation results were found.</p>")
     parts.append("<h3>Quarantined values</h3><p>Cells that could not be used as numbers, and measure rows that "
                  "could not be charted, are kept aside with the reason rather than dropped.</p>")
-    files = sorted((root / PROCESSED).glob("*_quarantine.parquet"))
+    files = sorted(ctx.project.processed.glob("*_quarantine.parquet"))
     if not files:
         parts.append("<p>No stage quarantined any rows.</p>")
     for path in files:
@@ -484,13 +439,13 @@ def quality_appendix(ctx: BoardContext) -> HTML:
                   .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
         parts.append(html.table(counts, caption=f"Quarantined rows from {domain} ({path.name}), by reason",
                                 formats={"Rows": html.integer}))
-        shown = q.head(int(ctx.settings.get("quarantine_rows_shown", 10))).rename(columns=str.capitalize)
+        shown = q.head(ctx.settings.quarantine_rows_shown).rename(columns=str.capitalize)
         parts.append(html.table(shown, caption=f"First {len(shown)} of {len(q):,} quarantined rows from {domain}"))
     parts.append("</section>")
-    return HTML("".join(parts))
+    return html.Fragment("".join(parts))
 
 
-def methods_appendix(ctx: BoardContext) -> HTML:
+def methods_appendix(ctx: ReportData) -> html.Fragment:
     cfg, prov = ctx.cfg, ctx.provenance
     rules = pd.DataFrame([{
         "Setting": label, **{name: fmt(getattr(preset, attr)) for name, preset in spc.PRESETS.items()}}
@@ -505,8 +460,8 @@ def methods_appendix(ctx: BoardContext) -> HTML:
     files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"]}
                           for i in prov.get("inputs", [])])
     settings = pd.DataFrame([{"Setting": k, "Value": json.dumps(v, default=str) if not isinstance(v, str) else v}
-                             for k, v in sorted(ctx.settings.items())])
-    suppress = ctx.settings.get("suppress_below")
+                             for k, v in sorted({**ctx.measures_settings, **ctx.settings.as_dict()}.items())])
+    suppress = ctx.settings.suppress_below
     text = (
         '<section class="board-section appendix"><h2>Appendix B: methods and provenance</h2>'
         "<h3>Statistical process control</h3>"
@@ -535,7 +490,7 @@ def methods_appendix(ctx: BoardContext) -> HTML:
         f"<p>Code version {html.esc(prov.get('code_version', 'unknown'))}; data processed "
         f"{html.esc(prov.get('run_at', ''))}; paper built "
         f"{html.esc(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())}.</p>")
-    return HTML(text + html.table(files, caption="Input files of this edition (every stage)",
+    return html.Fragment(text + html.table(files, caption="Input files of this edition (every stage)",
                                   formats={"Bytes": html.integer})
                 + html.table(settings, caption="Board paper parameters (params.yaml board:)", row_header="Setting")
                 + "</section>")

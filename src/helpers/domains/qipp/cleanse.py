@@ -13,28 +13,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import quality
-from helpers.core.config import project_root
+from helpers.core import provenance, quality, stage
+from helpers.core.config import Project
 from helpers.core.errors import QUARANTINE_COLUMNS
-from helpers.core.stage import StageResult, clear_results, one_file, tracker_record, write_tables
+from helpers.core.stage import StageResult, one_file
 from helpers.domains.qipp import measures as qipp
+from helpers.domains.qipp.settings import CleanseSettings
 from helpers.sources import qipp_tracker as qipp_src
 
 log = logging.getLogger(__name__)
 
+DOMAIN = "qipp"
 
-def cleanse_qipp(folder: Path, processed: Path, results_dir: Path, root: Path, params: dict | None = None) -> StageResult:
+
+def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) -> StageResult:
     """Read the tracker, gate it, rate and roll up the schemes, reconcile with the sheet, write."""
-    params = dict(params or {})
-    rules = qipp.rules_from(params)
-    result = StageResult()
-    clear_results(results_dir)
-    path = one_file(qipp_src.discover(folder, params.get("file_pattern") or qipp_src.DEFAULT_FILE_PATTERN), "QIPP tracker")
-    tracker = qipp_src.read(path, header_row=params.get("header_row", qipp_src.DEFAULT_HEADER_ROW),
-                            year=params.get("year"))
+    rules = settings.rules()
+    result = stage.start(DOMAIN, project)
+    pattern = settings.file_pattern or qipp_src.DEFAULT_FILE_PATTERN
+    path = one_file(qipp_src.discover(inputs[qipp_src.SOURCE_FOLDER], pattern), "QIPP tracker")
+    tracker = qipp_src.read(path, header_row=settings.header_row, year=settings.year)
     result.files.append({"file": path.name, "year": tracker.year, "plan years": ", ".join(tracker.plan_years),
                          "rows": len(tracker.rows), "transcribed": tracker.transcribed, "synthetic": tracker.synthetic})
-    common = dict(results_dir=results_dir, root=root)
+    common = dict(results_dir=project.validation(DOMAIN), root=project.root)
     figures = tracker.rows[tracker.rows["row_type"].isin(["scheme", "subtotal", "total"])]
     result.outcomes.append(quality.gate(figures, "qipp_tracker.rows", data_name=str(path), row_label="line",
                                         id_columns=["workstream", "name"], **common))
@@ -60,14 +61,14 @@ def cleanse_qipp(folder: Path, processed: Path, results_dir: Path, root: Path, p
     quarantine += [{"source": "qipp_tracker", "file": path.name, "line": None, "column": y.measure,
                     "value": f"{y.sheet_pct:g}%", "reason": f"printed {y.measure} {y.sheet_pct:g}% differs from "
                     f"{y.computed_pct:.1f}% computed ({y.definition})"} for y in yields[~yields["within"]].itertuples()]
-    result.quarantine = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS).astype({"line": "Int64"})
-    result.tables = {"qipp_schemes": schemes, "qipp_workstreams": rollups, "qipp_reconciliation": recon,
-                     "qipp_yields": yields, "qipp_rating_differences": differences,
-                     "qipp_scenarios": qipp.scenarios(rollups), "qipp_quarantine": result.quarantine}
-    result.provenance = tracker_record(root, path, params, synthetic=tracker.synthetic, transcribed=tracker.transcribed)
-    result.provenance.update({"year": tracker.year, "title": tracker.title, "rules": rules})
-    result.written = write_tables(processed, result.tables, result.provenance, "qipp")
-    log.info("Wrote %s", ", ".join(p.name for p in result.written))
+    result.tables = {"schemes": schemes, "workstreams": rollups, "reconciliation": recon, "yields": yields,
+                     "rating_differences": differences, "scenarios": qipp.scenarios(rollups),
+                     "quarantine": pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS).astype({"line": "Int64"})}
+    result.provenance = provenance.record(project.root, [path], settings.as_dict(), synthetic=tracker.synthetic)
+    result.provenance.update({"transcribed_sample": tracker.transcribed,  # re-keyed from a historic paper
+                              "year": tracker.year, "title": tracker.title, "rules": rules})
+    result.facts.update({"year": tracker.year, "rows": len(tracker.rows)})
+    stage.write(result, project)
     return result
 
 
@@ -76,10 +77,3 @@ def _sheet_ratings(tracker) -> pd.DataFrame:
     rows = tracker.rows[tracker.rows["row_type"].isin(["subtotal", "total"])]
     names = rows["workstream"].where(rows["row_type"] == "subtotal", "TOTAL")
     return pd.DataFrame({"workstream": names.values, "rag_sheet": rows["rag"].values}).drop_duplicates("workstream")
-
-
-def run_qipp(folder: Path, params: dict | None = None, root: Path | None = None) -> StageResult:
-    root = root or project_root()
-    return cleanse_qipp(folder, root / "data" / "processed", root / "build" / "validation" / "qipp", root, params)
-
-

@@ -32,25 +32,6 @@ SAVINGS = ["plan", "due", "delivered", "forecast", "best", "middle", "worse"]
 COUNTS = ["ms_red", "ms_amber", "ms_green"]
 CORE_MEASURES = COUNTS + ["plan", "due", "delivered", "variance"]
 FORECAST_MEASURES = ["forecast", "best", "middle", "worse"]
-DEFAULT_RULES = {
-    "financial_rag": {"red_below_pct": 80, "green_from_pct": 95},
-    "milestone_rag": {"red_when_red_at_least": 2},
-    "rounding_unit": 0.1,
-    "yield_tolerance_pct": 1.0,
-}
-
-
-def rules_from(params: dict | None) -> dict:
-    """The params.yaml ``qipp`` section merged over the defaults."""
-    rules = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_RULES.items()}
-    for key, value in (params or {}).items():
-        if isinstance(value, dict) and key in rules:
-            rules[key].update(value)
-        elif key in rules:
-            rules[key] = value
-    return rules
-
-
 def pct_delivered(due, delivered) -> float:
     """Delivered as % of due; NaN when nothing is due."""
     if pd.isna(due) or pd.isna(delivered) or due <= 0:

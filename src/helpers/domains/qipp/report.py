@@ -6,9 +6,7 @@ notebook shows the same sections and the full tables.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib
 
@@ -16,13 +14,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
+from helpers.domains.qipp import TABLES
 from helpers.domains.qipp.measures import RAG_WORDS
+from helpers.domains.qipp.settings import ReportSettings
 from helpers.render import html, plots
 
-PROCESSED = Path("data/processed")
-TABLES = ["qipp_schemes", "qipp_workstreams", "qipp_reconciliation", "qipp_yields", "qipp_rating_differences",
-          "qipp_scenarios", "qipp_quarantine"]
+DOMAIN = "qipp"
 RAG_STYLE = {  # text and colour: the word is always printed, the colour only reinforces it
     "R": ("#fbe0de", html.NHS_RED, "#6b0d07"), "A": ("#fff4d6", html.NHS_WARM_YELLOW, "#5c4300"),
     "G": ("#d5efdf", html.NHS_GREEN, "#00401e"), "n/a": (html.NHS_PALE_GREY, html.NHS_DARK_GREY, "#212b32"),
@@ -30,31 +29,24 @@ RAG_STYLE = {  # text and colour: the word is always printed, the colour only re
 
 
 @dataclass
-class QippContext:
+class ReportData:
     tables: dict[str, pd.DataFrame]
     provenance: dict
-    settings: dict
-
-    def __getattr__(self, name):
-        try:
-            return self.__dict__["tables"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    settings: ReportSettings
 
     @property
     def year(self) -> str:
         return self.provenance.get("year", "")
 
 
-def load(root: Path, params: dict | None = None) -> QippContext:
-    folder = root / PROCESSED
-    missing = [t for t in TABLES if not (folder / f"{t}.parquet").exists()]
-    if missing or not (folder / "qipp_provenance.json").exists():
-        raise InputMissingError(f"QIPP processed tables not found in {folder} ({', '.join(missing) or 'provenance'}); "
-                                f"run the cleanse_qipp stage first")
-    tables = {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLES}
-    provenance = json.loads((folder / "qipp_provenance.json").read_text(encoding="utf-8"))
-    return QippContext(tables, provenance, dict(params or {}))
+def load(project: Project, settings: ReportSettings) -> ReportData:
+    paths = {name: project.table_path(DOMAIN, name) for name in TABLES}
+    missing = [p.name for p in paths.values() if not p.exists()]
+    if missing or not project.provenance_path(DOMAIN).exists():
+        raise InputMissingError(f"QIPP processed tables not found in {project.processed} "
+                                f"({', '.join(missing) or 'provenance'}); run the cleanse_qipp stage first")
+    return ReportData({name: pd.read_parquet(path) for name, path in paths.items()},
+                      project.read_provenance(DOMAIN), settings)
 
 
 def rag(value) -> str:
@@ -76,7 +68,7 @@ def pct(value) -> str:
     return "" if pd.isna(value) else f"{value:.0f}%"
 
 
-def notice(ctx: QippContext) -> str:
+def notice(ctx: ReportData) -> str:
     if ctx.provenance.get("transcribed_sample"):
         return ('<div class="banner notice" role="note">Sample input: South West Essex PCT\'s QIPP tracker for '
                 f'{html.esc(ctx.year)} (month 12), transcribed from its board paper of May 2011. Historic figures '
@@ -84,20 +76,20 @@ def notice(ctx: QippContext) -> str:
     return ""
 
 
-def headline(ctx: QippContext) -> str:
-    total = ctx.qipp_workstreams.query("level == 'total'").iloc[0]
-    red = int((ctx.qipp_schemes["rag"] == "R").sum())
-    ytd = ctx.qipp_yields.set_index("measure")
+def headline(ctx: ReportData) -> str:
+    total = ctx.tables["workstreams"].query("level == 'total'").iloc[0]
+    red = int((ctx.tables["schemes"]["rag"] == "R").sum())
+    ytd = ctx.tables["yields"].set_index("measure")
     return html.kpis([
         (f"{money(total['delivered'])} of {money(total['due'])}", "savings delivered of those due to date"),
         (pct(ytd.loc["YTD yield", "computed_pct"]), "year-to-date yield (delivered / due)"),
         (f"{money(total['forecast'])} of {money(total['plan'])}", "forecast outturn against the annual plan"),
-        (f"{red} of {len(ctx.qipp_schemes)}", "schemes rated Red on savings"),
+        (f"{red} of {len(ctx.tables['schemes'])}", "schemes rated Red on savings"),
     ])
 
 
-def workstream_table(ctx: QippContext) -> pd.DataFrame:
-    ws = ctx.qipp_workstreams
+def workstream_table(ctx: ReportData) -> pd.DataFrame:
+    ws = ctx.tables["workstreams"]
     return pd.DataFrame({
         "Workstream": ws["workstream"], "Lead": ws["lead"],
         "Milestones R / A / G": [f"{r} / {a} / {g}" for r, a, g in zip(ws["ms_red"], ws["ms_amber"], ws["ms_green"])],
@@ -107,7 +99,8 @@ def workstream_table(ctx: QippContext) -> pd.DataFrame:
     })
 
 
-def workstream_section(ctx: QippContext) -> str:
+@html.section
+def workstream_section(ctx: ReportData) -> str:
     frame = workstream_table(ctx)
     shown = frame.assign(**{c: frame[c].map(rag) for c in ["Milestone RAG", "Savings RAG", "RAG on the sheet"]})
     fmt = {c: money for c in ["Annual plan", "Due", "Delivered", "Variance"]} | {"% of due delivered": pct}
@@ -119,9 +112,9 @@ def workstream_section(ctx: QippContext) -> str:
                          row_header="Workstream"))
 
 
-def plan_chart(ctx: QippContext):
+def plan_chart(ctx: ReportData):
     plots.use_house_style()
-    ws = ctx.qipp_workstreams.query("level == 'workstream'").iloc[::-1]
+    ws = ctx.tables["workstreams"].query("level == 'workstream'").iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.42 * len(ws) + 1.4))
     y = range(len(ws))
     ax.barh([i + 0.2 for i in y], ws["due"], height=0.4, color=html.NHS_MID_GREY, label="Due to date")
@@ -134,8 +127,9 @@ def plan_chart(ctx: QippContext):
     return fig
 
 
-def chart_section(ctx: QippContext) -> str:
-    ws = ctx.qipp_workstreams.query("level == 'workstream'")
+@html.section
+def chart_section(ctx: ReportData) -> str:
+    ws = ctx.tables["workstreams"].query("level == 'workstream'")
     short = ws.sort_values("variance", ascending=False).head(3)
     alt = ("Bar chart of savings due to date and delivered, by workstream, with the annual plan marked. Largest "
            "shortfalls: " + "; ".join(f"{r.workstream} £{r.delivered:.1f}m delivered of £{r.due:.1f}m due"
@@ -147,18 +141,19 @@ def chart_section(ctx: QippContext) -> str:
     return out
 
 
-def exceptions_table(ctx: QippContext) -> pd.DataFrame:
+def exceptions_table(ctx: ReportData) -> pd.DataFrame:
     from helpers.domains.qipp.measures import exceptions
 
-    ex = exceptions(ctx.qipp_schemes)
+    ex = exceptions(ctx.tables["schemes"])
     return pd.DataFrame({"Workstream": ex["workstream"], "Scheme": ex["scheme"], "Lead": ex["lead"],
                          "Due": ex["due"], "Delivered": ex["delivered"], "Variance": ex["variance"],
                          "Savings RAG": ex["rag"], "Milestone RAG": ex["ms_rating"], "Why": ex["reason"]})
 
 
-def exceptions_section(ctx: QippContext) -> str:
+@html.section
+def exceptions_section(ctx: ReportData) -> str:
     frame = exceptions_table(ctx)
-    limit = int(ctx.settings.get("max_exceptions") or len(frame))
+    limit = ctx.settings.max_exceptions
     shown = frame.head(limit).assign(**{c: lambda f, c=c: f[c].map(rag) for c in ["Savings RAG", "Milestone RAG"]})
     more = f"<p>{len(frame) - limit} more in the report notebook.</p>" if len(frame) > limit else ""
     return ("<h3>Schemes in exception</h3><p>Schemes rated Red on savings or milestones, or with any milestone "
@@ -168,9 +163,10 @@ def exceptions_section(ctx: QippContext) -> str:
                          raw_html={"Savings RAG", "Milestone RAG"}, row_header="Scheme") + more)
 
 
-def scenarios_section(ctx: QippContext) -> str:
-    sc = ctx.qipp_scenarios
-    y = ctx.qipp_yields.set_index("measure")
+@html.section
+def scenarios_section(ctx: ReportData) -> str:
+    sc = ctx.tables["scenarios"]
+    y = ctx.tables["yields"].set_index("measure")
     frame = pd.DataFrame({"Workstream": sc["workstream"], "Annual plan": sc["plan"], "Forecast": sc["forecast"],
                           "Best": sc["best"], "Middle": sc["middle"], "Worse": sc["worse"],
                           "Gap to plan (middle)": sc["middle_gap"]})
@@ -184,8 +180,9 @@ def scenarios_section(ctx: QippContext) -> str:
                          formats={c: money for c in frame.columns[1:]}, row_header="Workstream"))
 
 
-def reconciliation_section(ctx: QippContext) -> str:
-    rec = ctx.qipp_reconciliation
+@html.section
+def reconciliation_section(ctx: ReportData) -> str:
+    rec = ctx.tables["reconciliation"]
     off = rec[~rec["within"]]
     checked = f"{len(rec)} comparisons of printed subtotal and total rows with sums of their rows"
     if off.empty:
@@ -199,7 +196,7 @@ def reconciliation_section(ctx: QippContext) -> str:
                 + html.table(frame, caption="Printed subtotals that do not add up", row_header="Row",
                              formats={c: (lambda v: "" if pd.isna(v) else f"{v:,.2f}") for c in
                                       ["Printed", "Sum of rows", "Difference", "Rounding allows"]}))
-    diff = ctx.qipp_rating_differences
+    diff = ctx.tables["rating_differences"]
     if len(diff):
         frame = pd.DataFrame({"Scheme": diff["workstream"] + " / " + diff["scheme"], "Rating": diff["rating"],
                               "On the sheet": diff["sheet"].map(rag), "By the rules": diff["rule"].map(rag),
@@ -210,7 +207,7 @@ def reconciliation_section(ctx: QippContext) -> str:
     return "<h3>Reconciliation with the sheet</h3>" + body
 
 
-def rules_text(ctx: QippContext) -> str:
+def rules_text(ctx: ReportData) -> str:
     rules = ctx.provenance.get("rules", {})
     fin, ms = rules.get("financial_rag", {}), rules.get("milestone_rag", {})
     return (f"<p>Savings RAG: Red below {fin.get('red_below_pct')}% of the amount due delivered, Amber at least "
@@ -220,11 +217,16 @@ def rules_text(ctx: QippContext) -> str:
             f"(rounded to £{rules.get('rounding_unit')}m), so ratings near a threshold can differ from the sheet's.</p>")
 
 
-def board_section(root: Path, params: dict | None = None) -> str:
+def title_section(ctx: ReportData) -> html.Fragment:
+    return html.Fragment(f"<h2>QIPP savings and milestones {html.esc(ctx.year)}</h2>" + notice(ctx) + headline(ctx))
+
+
+def rules_section(ctx: ReportData) -> html.Fragment:
+    return html.Fragment("<h3>Rules</h3>" + rules_text(ctx))
+
+
+def board_section(project: Project, settings: ReportSettings) -> str:
     """The QIPP section of the integrated board paper (an HTML fragment)."""
-    ctx = load(Path(root), params)
-    return "".join([
-        f"<h2>QIPP savings and milestones {html.esc(ctx.year)}</h2>", notice(ctx), headline(ctx),
-        workstream_section(ctx), chart_section(ctx), exceptions_section(ctx), scenarios_section(ctx),
-        reconciliation_section(ctx), "<h3>Rules</h3>", rules_text(ctx),
-    ])
+    ctx = load(project, settings)
+    return "".join([title_section(ctx), workstream_section(ctx), chart_section(ctx), exceptions_section(ctx),
+                    scenarios_section(ctx), reconciliation_section(ctx), rules_section(ctx)])

@@ -15,28 +15,24 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import pandas as pd
-from IPython.display import HTML
 
 from helpers.core import quality
-from helpers.core.config import load_params, project_root
+from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
-from helpers.domains.referrals import trajectory
-from helpers.domains.referrals.cleanse import PROVENANCE_FILE, table_file
+from helpers.domains.referrals import TABLES, trajectory
+from helpers.domains.referrals.settings import ReportSettings
 from helpers.render import html, plots
 
-PROCESSED = Path("data/processed")
-VALIDATION = Path("build/validation/referrals")
-TABLES = ["monthly", "backlog", "waits", "transfers", "practices", "headline", "booking_information",
-          "booking_reconciliation", "quarantine"]
+DOMAIN = "referrals"
 PLAN_COLOURS = [html.NHS_BLUE, html.NHS_WARM_YELLOW, html.NHS_DARK_GREY, html.NHS_GREEN]
 
 
 @dataclass
-class ReferralsContext:
+class ReportData:
     tables: dict[str, pd.DataFrame]
     provenance: dict
     validations: list[dict]
-    settings: dict
+    settings: ReportSettings
 
     @property
     def head(self) -> pd.Series:
@@ -56,29 +52,27 @@ class ReferralsContext:
         return bool(self.provenance.get("synthetic_inputs"))
 
     def plans(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Each plan in params projected from this as-at date's backlog and inflow."""
+        """Each plan in the settings projected from this as-at date's backlog and inflow."""
         head, s = self.head, self.settings
         inflow = float(head["daily_inflow"])
         return trajectory.project_all(
-            trajectory.scenarios(s.get("scenarios")), start_backlog=float(head["not_booked"]), start=self.as_at,
-            daily_inflow=inflow, target=float(s.get("target_days", 5)) * inflow,
-            weeks=int(s.get("projection_weeks", 26)))
+            trajectory.scenarios({name: plan.as_dict() for name, plan in s.scenarios.items()}),
+            start_backlog=float(head["not_booked"]), start=self.as_at,
+            daily_inflow=inflow, target=s.target_days * inflow, weeks=s.projection_weeks)
 
 
-def load(root: Path | None = None, **overrides) -> ReferralsContext:
-    """The processed tables and the report settings (params.yaml's ``referrals_report``, then overrides)."""
-    root = root or project_root()
-    settings = {**load_params(root).get("referrals_report", {}),
-                **{k: v for k, v in overrides.items() if v is not None}}
-    paths = {name: root / PROCESSED / table_file(name) for name in TABLES}
-    paths["provenance"] = root / PROCESSED / PROVENANCE_FILE
+def load(project: Project, settings: ReportSettings) -> ReportData:
+    """The processed tables the report reads (every table but the referral-level one)."""
+    paths = {name: project.table_path(DOMAIN, name) for name in TABLES if name != "cleansed"}
+    paths["provenance"] = project.provenance_path(DOMAIN)
     missing = [str(p) for p in paths.values() if not p.exists()]
     if missing:
         raise InputMissingError(f"processed tables not found: {', '.join(missing)}; run the cleanse_referrals stage first")
     provenance = json.loads(paths.pop("provenance").read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(path) for name, path in paths.items()}
-    validations = quality.load_results(root / VALIDATION) if (root / VALIDATION).is_dir() else []
-    return ReferralsContext(tables, provenance, validations, settings)
+    results = project.validation(DOMAIN)
+    validations = quality.load_results(results) if results.is_dir() else []
+    return ReportData(tables, provenance, validations, settings)
 
 
 def _day(value) -> str:
@@ -149,7 +143,7 @@ def bars_chart(labels, values, *, xlabel: str, title: str, percent: bool = False
 
 # --- tables -----------------------------------------------------------------------------------------
 
-def booking_table(ctx: ReferralsContext) -> pd.DataFrame:
+def booking_table(ctx: ReportData) -> pd.DataFrame:
     """The board's monthly layout as at the run's date, from the referral-level measures."""
     m = ctx.tables["monthly"]
     rows = {"Total referrals": m["received"], "Total urgent & routine booked": m["booked"],
@@ -164,7 +158,7 @@ def booking_table(ctx: ReferralsContext) -> pd.DataFrame:
     return out.reset_index(names="Booking information")
 
 
-def waits_table(ctx: ReferralsContext) -> pd.DataFrame:
+def waits_table(ctx: ReportData) -> pd.DataFrame:
     w = ctx.tables["waits"]
     table = w.pivot_table(index=["band_order", "band"], columns="priority", values="not_booked", aggfunc="sum")
     table = table.reset_index().drop(columns="band_order").rename(columns={"band": "Weeks waited since receipt"})
@@ -174,7 +168,7 @@ def waits_table(ctx: ReferralsContext) -> pd.DataFrame:
     return table
 
 
-def monthly_measures_table(ctx: ReferralsContext) -> pd.DataFrame:
+def monthly_measures_table(ctx: ReportData) -> pd.DataFrame:
     m = ctx.tables["monthly"]
     return pd.DataFrame({
         "Month received": [f"{pd.Timestamp(x):%b %Y}" for x in m["month"]],
@@ -196,7 +190,7 @@ def plans_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # --- sections (HTML strings; the notebook wraps them for display) -------------------------------------
 
-def _title(ctx: ReferralsContext, level: int = 1) -> str:
+def _title(ctx: ReportData, level: int = 1) -> str:
     parts = [f"<h{level}>Referral gateway: booking backlog and waits, {ctx.when}</h{level}>",
              f"<p>From the referral management centre's booking extract "
              f"({html.esc(ctx.provenance.get('extract', ''))}): every referral received since "
@@ -206,9 +200,9 @@ def _title(ctx: ReferralsContext, level: int = 1) -> str:
     return "".join(parts)
 
 
-def _headline(ctx: ReferralsContext, h: str = "h2") -> str:
+def _headline(ctx: ReportData, h: str = "h2") -> str:
     head, s = ctx.head, ctx.settings
-    target_days = float(s.get("target_days", 5))
+    target_days = s.target_days
     over = head["backlog_days"] > target_days
     verdict = html.status("Above target" if over else "Within target", "bad" if over else "good")
     tiles = html.kpis([
@@ -226,7 +220,7 @@ def _headline(ctx: ReferralsContext, h: str = "h2") -> str:
     return f'<{h} class="keep">Summary, {ctx.when}</{h}>{tiles}{text}'
 
 
-def _booking(ctx: ReferralsContext, h: str = "h2") -> str:
+def _booking(ctx: ReportData, h: str = "h2") -> str:
     table = html.table(booking_table(ctx), caption=f"Booking information by month of receipt, {ctx.when}",
                        row_header="Booking information")
     checks = ctx.tables["booking_reconciliation"]
@@ -241,9 +235,9 @@ def _booking(ctx: ReferralsContext, h: str = "h2") -> str:
     return f"<{h}>Booking information, {ctx.when}</{h}>{table}{note}"
 
 
-def _backlog(ctx: ReferralsContext, h: str = "h2") -> str:
+def _backlog(ctx: ReportData, h: str = "h2") -> str:
     b = ctx.tables["backlog"]
-    days = float(ctx.settings.get("target_days", 5))
+    days = ctx.settings.target_days
     target = days * float(ctx.head["daily_inflow"])
     fig = backlog_chart(b, target=target, target_label=f"Target {target:,.0f} ({days:g} days' worth)",
                         title=f"Referrals not yet booked, week by week, {ctx.when}")
@@ -261,7 +255,7 @@ def _backlog(ctx: ReferralsContext, h: str = "h2") -> str:
     return f"<{h}>Backlog trend, {ctx.when}</{h}>{figure}{table}"
 
 
-def _waits(ctx: ReferralsContext, h: str = "h2") -> str:
+def _waits(ctx: ReportData, h: str = "h2") -> str:
     table = waits_table(ctx)
     over = int(table.loc[table["Weeks waited since receipt"] == "14+ weeks", "All"].sum())
     status = html.status(f"{over:,} waiting 14 weeks or more", "bad" if over else "good")
@@ -276,7 +270,7 @@ def _waits(ctx: ReferralsContext, h: str = "h2") -> str:
                          formats={c: html.integer for c in table.columns[1:]}))
 
 
-def _returns(ctx: ReferralsContext, h: str = "h2") -> str:
+def _returns(ctx: ReportData, h: str = "h2") -> str:
     table = monthly_measures_table(ctx)
     return (f"<{h}>Returns, urgent bookings and consultant-to-consultant referrals, {ctx.when}</{h}>"
             "<p>Returned to the GP (for example under the service restriction policy) or cancelled, as a share "
@@ -288,7 +282,7 @@ def _returns(ctx: ReferralsContext, h: str = "h2") -> str:
                                   "Consultant to consultant": html.integer}))
 
 
-def _transfers(ctx: ReferralsContext, h: str = "h2") -> str:
+def _transfers(ctx: ReportData, h: str = "h2") -> str:
     t = ctx.tables["transfers"]
     if t.empty:
         return f"<{h}>Transfers to other providers, {ctx.when}</{h}><p>No referrals were transferred.</p>"
@@ -300,7 +294,7 @@ def _transfers(ctx: ReferralsContext, h: str = "h2") -> str:
                          formats={"Referrals transferred": html.integer}))
 
 
-def _plans(ctx: ReferralsContext, h: str = "h2") -> str:
+def _plans(ctx: ReportData, h: str = "h2") -> str:
     projections, summary = ctx.plans()
     if summary.empty:
         return f"<{h}>Recovery plans, {ctx.when}</{h}><p>No plans are set in params.yaml (referrals_report.scenarios).</p>"
@@ -319,13 +313,13 @@ def _plans(ctx: ReferralsContext, h: str = "h2") -> str:
     return f"<{h}>Recovery plans, {ctx.when}</{h}>{figure}{table}"
 
 
-def _practices(ctx: ReferralsContext, h: str = "h2") -> str:
+def _practices(ctx: ReportData, h: str = "h2") -> str:
     p = ctx.tables["practices"]
     head = f"<{h}>GP referral rates by practice, {ctx.when}</{h}>"
     if p["weighted_list_size"].isna().all():
         return head + ("<p>No practice list sizes file was supplied, so rates per 1,000 weighted patients are not "
                        "shown.</p>")
-    limit = int(ctx.settings.get("max_practices", 15))
+    limit = ctx.settings.max_practices
     ranked = p.dropna(subset=["rate_per_1000_per_year"]).sort_values("rate_per_1000_per_year", ascending=False)
     top = ranked.head(limit)
     overall = (1000 * ranked["gp_referrals"].sum() / ranked["weighted_list_size"].sum()
@@ -349,7 +343,7 @@ def _practices(ctx: ReferralsContext, h: str = "h2") -> str:
                                                "Per 1,000 a year": html.one_dp})
 
 
-def _quality(ctx: ReferralsContext, h: str = "h2") -> str:
+def _quality(ctx: ReportData, h: str = "h2") -> str:
     q = ctx.tables["quarantine"]
     head = f"<{h}>Data quality, {ctx.when}</{h}>"
     dropped = ctx.provenance.get("dropped_identifier_columns") or []
@@ -368,7 +362,7 @@ def _quality(ctx: ReferralsContext, h: str = "h2") -> str:
     return head + text + table
 
 
-def _gates(ctx: ReferralsContext, h: str = "h3") -> str:
+def _gates(ctx: ReportData, h: str = "h3") -> str:
     if not ctx.validations:
         return ""
     table = quality.results_table(ctx.validations)
@@ -377,7 +371,7 @@ def _gates(ctx: ReferralsContext, h: str = "h3") -> str:
             + html.table(table, caption="Great Expectations results for this run", raw_html={"outcome"}))
 
 
-def _methods(ctx: ReferralsContext, h: str = "h2") -> str:
+def _methods(ctx: ReportData, h: str = "h2") -> str:
     files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"][:16] + "..."}
                           for i in ctx.provenance.get("inputs", [])])
     text = (f"<{h}>Methods and sources, {ctx.when}</{h}><p>The booking state of each referral is rebuilt from its "
@@ -392,25 +386,22 @@ def _methods(ctx: ReferralsContext, h: str = "h2") -> str:
 SECTIONS = [_headline, _booking, _backlog, _waits, _returns, _transfers, _plans, _practices, _quality]
 
 
-def title_section(ctx): return HTML(_title(ctx))
-def headline_section(ctx): return HTML(_headline(ctx))
-def booking_section(ctx): return HTML(_booking(ctx))
-def backlog_section(ctx): return HTML(_backlog(ctx))
-def waits_section(ctx): return HTML(_waits(ctx))
-def returns_section(ctx): return HTML(_returns(ctx))
-def transfers_section(ctx): return HTML(_transfers(ctx))
-def plans_section(ctx): return HTML(_plans(ctx))
-def practices_section(ctx): return HTML(_practices(ctx))
-def quality_section(ctx): return HTML(_quality(ctx) + _gates(ctx))
-def methods_section(ctx): return HTML(_methods(ctx))
+def title_section(ctx): return html.Fragment(_title(ctx))
+def headline_section(ctx): return html.Fragment(_headline(ctx))
+def booking_section(ctx): return html.Fragment(_booking(ctx))
+def backlog_section(ctx): return html.Fragment(_backlog(ctx))
+def waits_section(ctx): return html.Fragment(_waits(ctx))
+def returns_section(ctx): return html.Fragment(_returns(ctx))
+def transfers_section(ctx): return html.Fragment(_transfers(ctx))
+def plans_section(ctx): return html.Fragment(_plans(ctx))
+def practices_section(ctx): return html.Fragment(_practices(ctx))
+def quality_section(ctx): return html.Fragment(_quality(ctx) + _gates(ctx))
+def methods_section(ctx): return html.Fragment(_methods(ctx))
 
 
-def board_section(root: Path, params: dict) -> str:
-    """The referral gateway part of the board paper: one ``<h2>``, sections as ``<h3>``.
-
-    ``params`` is params.yaml's ``referrals_report`` section (or overrides of it).
-    """
-    ctx = load(root, **(params or {}))
+def board_section(project: Project, settings: ReportSettings) -> str:
+    """The referral gateway part of the board paper: one ``<h2>``, sections as ``<h3>``."""
+    ctx = load(project, settings)
     parts = [f"<h2>Referral gateway: booking backlog and waits, {ctx.when}</h2>"]
     if ctx.synthetic:
         parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")

@@ -9,35 +9,23 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import provenance, quality
-from helpers.core.config import project_root, source_dir
+from helpers.core import provenance, quality, stage
+from helpers.core.config import Project
 from helpers.core.errors import SourceFormatError
 from helpers.core.stage import StageResult
 from helpers.domains.rtt import measures as rtt
+from helpers.domains.rtt.settings import CleanseSettings
 from helpers.sources import rtt_full_csv as src
 
 log = logging.getLogger(__name__)
 
-PATHWAYS_FILE = "rtt_pathways.parquet"
-SUMMARY_FILE = "rtt_summary.parquet"
-PROVENANCE_FILE = "rtt_provenance.json"
+DOMAIN = "rtt"
 RAW_ID_COLUMNS = ["Provider Org Code", "Commissioner Org Code", "RTT Part Type", "Treatment Function Code"]
 PROFILE_ID_COLUMNS = ["provider_code", "commissioner_code", "rtt_part", "treatment_function_code"]
-
-
-@dataclass
-class CleanseResult(StageResult):
-    """What the stage read, checked and wrote, for the notebook to show."""
-
-    skipped: list[Path] = field(default_factory=list)
-    pathways: pd.DataFrame | None = None
-    summary: pd.DataFrame | None = None
-    provenance: dict = field(default_factory=dict)
 
 
 def _wanted(period_end, periods) -> bool:
@@ -60,22 +48,19 @@ def read_and_check(file: src.RttFile, results_dir: Path, root: Path) -> tuple[pd
     return frame, end, outcomes
 
 
-def cleanse_rtt(folder: Path, processed_dir: Path, results_dir: Path, root: Path, *,
-                file_pattern: str = src.DEFAULT_FILE_PATTERN, periods="all",
-                params: dict | None = None) -> CleanseResult:
-    """Read every monthly extract in ``folder``, validate, reshape, summarise, write."""
-    result = CleanseResult()
-    files, result.skipped = src.discover(folder, file_pattern)
-    for path in result.skipped:
-        log.info("Passed over %s: not a publisher full-extract file name", path.name)
-    for old in results_dir.glob("*.json"):  # results describe this run only
-        old.unlink()
+def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) -> StageResult:
+    """Read every monthly extract in the folder, validate, reshape, summarise, write."""
+    folder = inputs[src.SOURCE_FOLDER]
+    result = stage.start(DOMAIN, project)
+    results_dir = project.validation(DOMAIN)
+    files, result.skipped = src.discover(folder, settings.file_pattern)
+    stage.log_skipped(result, "not a publisher full-extract file name")
 
     pathways, totals, seen = [], [], {}
     for file in files:
-        frame, end, outcomes = read_and_check(file, results_dir, root)
+        frame, end, outcomes = read_and_check(file, results_dir, project.root)
         result.outcomes += outcomes
-        if not _wanted(end, periods):
+        if not _wanted(end, settings.periods):
             log.info("  %s: period %s not selected, left out", file.name, f"{end:%Y-%m}")
             continue
         if end in seen:
@@ -87,35 +72,22 @@ def cleanse_rtt(folder: Path, processed_dir: Path, results_dir: Path, root: Path
         result.files.append({"file": file.name, "period": f"{end:%Y-%m}", "rows": len(frame),
                              "synthetic": file.synthetic, "megabytes": round(file.path.stat().st_size / 1e6, 2)})
     if not pathways:
-        raise SourceFormatError(folder, f"no extract matches the periods selected ({periods})")
+        raise SourceFormatError(folder, f"no extract matches the periods selected ({settings.periods})")
 
-    result.pathways = _concat_categorical(pathways).sort_values(rtt.PATHWAY_KEY[:-1], kind="stable", ignore_index=True)
-    result.summary = rtt.summarise(result.pathways, pd.concat(totals, ignore_index=True))
-    for table, suite in ((result.pathways, "rtt_pathways.processed"), (result.summary, "rtt_summary.processed")):
-        result.outcomes.append(quality.gate(table, suite, data_name=f"data/processed/{suite.split('.')[0]}.parquet",
-                                            results_dir=results_dir, id_columns=[], root=root))
+    tidy = _concat_categorical(pathways).sort_values(rtt.PATHWAY_KEY[:-1], kind="stable", ignore_index=True)
+    result.tables = {"pathways": tidy, "summary": rtt.summarise(tidy, pd.concat(totals, ignore_index=True))}
+    for name, table in result.tables.items():
+        result.outcomes.append(quality.gate(table, f"rtt_{name}.processed", data_name=f"data/processed/rtt_{name}.parquet",
+                                            results_dir=results_dir, id_columns=[], root=project.root))
 
     synthetic = any(f["synthetic"] for f in result.files)
     used = [seen[end] for end in sorted(seen)]
-    result.provenance = provenance.record(root, used, params or {}, synthetic=synthetic)
+    result.provenance = provenance.record(project.root, used, {"inputs": str(folder), **settings.as_dict()},
+                                          synthetic=synthetic)
     result.provenance["periods"] = [f"{end:%Y-%m}" for end in sorted(seen)]
-    result.written = [
-        provenance.write_parquet(processed_dir / PATHWAYS_FILE, result.pathways),
-        provenance.write_parquet(processed_dir / SUMMARY_FILE, result.summary),
-        provenance.write_json(processed_dir / PROVENANCE_FILE, result.provenance),
-    ]
-    log.info("Wrote %s", ", ".join(p.name for p in result.written))
+    result.facts["periods"] = ", ".join(result.provenance["periods"])
+    stage.write(result, project)
     return result
-
-
-def run(inputs: dict | None = None, *, file_pattern: str | None = None, periods="all",
-        root: Path | None = None) -> CleanseResult:
-    """The stage as the notebook calls it: project folders, parameters as given."""
-    root = root or project_root()
-    folder = source_dir(inputs, src.SOURCE_FOLDER, root)
-    return cleanse_rtt(folder, root / "data" / "processed", root / "build" / "validation" / "rtt",
-                       root, file_pattern=file_pattern or src.DEFAULT_FILE_PATTERN, periods=periods,
-                       params={"inputs": str(folder), "file_pattern": file_pattern, "periods": periods})
 
 
 def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:

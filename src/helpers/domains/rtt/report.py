@@ -14,20 +14,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
 
 from helpers.core import quality
-from helpers.core.config import load_params, project_root
+from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
 from helpers.domains.rtt import measures as rtt
+from helpers.domains.rtt.settings import ReportSettings
 from helpers.render import html, plots
 
-PROCESSED = Path("data/processed")
-VALIDATION = Path("build/validation/rtt")
+DOMAIN = "rtt"
 
 
 @dataclass
-class ReportContext:
+class ReportData:
     """Everything the report needs: tables, the chosen ICB and period, settings, provenance."""
 
     pathways: pd.DataFrame
@@ -37,7 +36,7 @@ class ReportContext:
     icb: str
     icb_name: str
     period: pd.Timestamp
-    settings: dict
+    settings: ReportSettings
 
     @property
     def synthetic(self) -> bool:
@@ -49,16 +48,13 @@ class ReportContext:
 
     @property
     def standard(self) -> float:
-        return float(self.settings["standard_pct"])
+        return self.settings.standard_pct
 
 
-def load(icb: str | None = None, period: str | None = None, root: Path | None = None, **overrides) -> ReportContext:
-    """Read the processed tables and settle the parameters (None means: as in params.yaml)."""
-    root = root or project_root()
-    settings = {**load_params(root).get("rtt_report", {}), **{k: v for k, v in overrides.items() if v is not None}}
-    icb = icb or settings["icb"]
-    period = period or settings.get("period", "latest")
-    paths = [root / PROCESSED / n for n in ("rtt_pathways.parquet", "rtt_summary.parquet", "rtt_provenance.json")]
+def load(project: Project, settings: ReportSettings) -> ReportData:
+    """Read the processed tables and settle the ICB and period the report is about."""
+    paths = [project.table_path(DOMAIN, "pathways"), project.table_path(DOMAIN, "summary"),
+             project.provenance_path(DOMAIN)]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise InputMissingError(f"processed tables not found: {', '.join(missing)}; run the cleanse stage first")
@@ -66,14 +62,14 @@ def load(icb: str | None = None, period: str | None = None, root: Path | None = 
     summary = pd.read_parquet(paths[1])
     provenance = json.loads(paths[2].read_text(encoding="utf-8"))
     periods = sorted(summary["period"].unique())
-    chosen = pd.Timestamp(periods[-1]) if period == "latest" else _match_period(period, periods)
+    chosen = pd.Timestamp(periods[-1]) if settings.period == "latest" else _match_period(settings.period, periods)
     icbs = summary[summary["org_level"] == "icb"].drop_duplicates("org_code").set_index("org_code")["org_name"]
-    if icb not in icbs.index:
-        raise InputMissingError(f"ICB {icb!r} is not in the data; ICBs present: {', '.join(sorted(icbs.index))}")
-    results_dir = root / VALIDATION
+    if settings.organisation not in icbs.index:
+        raise InputMissingError(f"ICB {settings.organisation!r} is not in the data; ICBs present: {', '.join(sorted(icbs.index))}")
+    results_dir = project.validation(DOMAIN)
     validations = quality.load_results(results_dir) if results_dir.is_dir() else []
-    return ReportContext(pathways, summary, provenance, validations, icb, _title_case(icbs[icb]),
-                         chosen, settings)
+    return ReportData(pathways, summary, provenance, validations, settings.organisation, _title_case(icbs[settings.organisation]),
+                      chosen, settings)
 
 
 def _match_period(period: str, periods) -> pd.Timestamp:
@@ -98,14 +94,14 @@ def _title_case(name: str) -> str:
     return " ".join(words)
 
 
-def _row(ctx: ReportContext, level: str, code: str, part: str = rtt.INCOMPLETE, period=None) -> pd.Series:
+def _row(ctx: ReportData, level: str, code: str, part: str = rtt.INCOMPLETE, period=None) -> pd.Series:
     s = ctx.summary
     hit = s[(s["org_level"] == level) & (s["org_code"] == code) & (s["rtt_part"] == part)
             & (s["period"] == (period if period is not None else ctx.period))]
     return hit.iloc[0] if len(hit) else pd.Series(dtype=object)
 
 
-def _icb_pathways(ctx: ReportContext, part: str = rtt.INCOMPLETE) -> pd.DataFrame:
+def _icb_pathways(ctx: ReportData, part: str = rtt.INCOMPLETE) -> pd.DataFrame:
     p = ctx.pathways
     return p[(p["commissioner_parent_code"] == ctx.icb) & (p["period"] == ctx.period) & (p["rtt_part"] == part)]
 
@@ -124,7 +120,7 @@ HEADLINE_MEASURES = [
 ]
 
 
-def headline_table(ctx: ReportContext) -> pd.DataFrame:
+def headline_table(ctx: ReportData) -> pd.DataFrame:
     """The ICB against England on the incomplete-pathway measures."""
     icb, eng = _row(ctx, "icb", ctx.icb), _row(ctx, "england", "ENG")
     return pd.DataFrame({
@@ -134,7 +130,7 @@ def headline_table(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def wait_shares(ctx: ReportContext) -> pd.DataFrame:
+def wait_shares(ctx: ReportData) -> pd.DataFrame:
     """Share of incomplete pathways by week band (known clock start), ICB and England."""
     bands = rtt.week_bands().iloc[:-1]
     p = ctx.pathways[(ctx.pathways["period"] == ctx.period) & (ctx.pathways["rtt_part"] == rtt.INCOMPLETE)
@@ -148,7 +144,7 @@ def wait_shares(ctx: ReportContext) -> pd.DataFrame:
     return out.drop(columns="week_band")
 
 
-def provider_table(ctx: ReportContext) -> pd.DataFrame:
+def provider_table(ctx: ReportData) -> pd.DataFrame:
     """Providers treating the ICB's patients, ranked by % within 18 weeks (incomplete pathways)."""
     rows = _icb_pathways(ctx)
     if rows.empty:
@@ -157,7 +153,7 @@ def provider_table(ctx: ReportContext) -> pd.DataFrame:
     measures = rtt.wait_measures(rows, ["provider_code"])
     names = rows.groupby("provider_code", observed=True)["provider_name"].first().astype(str).map(_title_case)
     measures["provider_name"] = measures["provider_code"].map(names)
-    measures["ranked"] = measures["known_clock_start"] >= int(ctx.settings.get("min_provider_pathways", 0))
+    measures["ranked"] = measures["known_clock_start"] >= ctx.settings.min_provider_pathways
     return (measures.sort_values(["ranked", "pct_within_18_weeks"], ascending=[False, False])
             [["provider_code", "provider_name", "known_clock_start", "pct_within_18_weeks",
               "over_52_weeks", "median_weeks", "ranked"]].reset_index(drop=True))
@@ -168,9 +164,9 @@ def chart_providers(table: pd.DataFrame, limit: int) -> pd.DataFrame:
     return table[table["ranked"]].nlargest(limit, "known_clock_start")
 
 
-def specialty_table(ctx: ReportContext) -> pd.DataFrame:
+def specialty_table(ctx: ReportData) -> pd.DataFrame:
     """Incomplete pathways over the long-wait threshold, by treatment function, for the ICB."""
-    weeks = int(ctx.settings.get("long_wait_weeks", 52))
+    weeks = ctx.settings.long_wait_weeks
     rows = _icb_pathways(ctx)
     if rows.empty:
         return pd.DataFrame(columns=["treatment_function", "waiting", "over_threshold", "pct_over_threshold"])
@@ -183,7 +179,7 @@ def specialty_table(ctx: ReportContext) -> pd.DataFrame:
     return out.sort_values("over_threshold", ascending=False).reset_index()
 
 
-def trend_table(ctx: ReportContext) -> pd.DataFrame:
+def trend_table(ctx: ReportData) -> pd.DataFrame:
     """Monthly waiting list and % within 18 weeks, ICB and England, up to the report period."""
     s = ctx.summary[(ctx.summary["rtt_part"] == rtt.INCOMPLETE) & (ctx.summary["period"] <= ctx.period)]
     icb = s[(s["org_level"] == "icb") & (s["org_code"] == ctx.icb)].set_index("period")
@@ -206,17 +202,17 @@ def _compare(value: float, reference: float, higher_is_better: bool = True) -> s
     return "better than" if (value > reference) == higher_is_better else "worse than"
 
 
-def title_section(ctx: ReportContext) -> HTML:
+def title_section(ctx: ReportData) -> html.Fragment:
     parts = [f"<h1>Referral to treatment waiting times: {html.esc(ctx.icb_name)}</h1>",
              f"<p>Board report for <strong>{ctx.month}</strong>, from NHS England's monthly RTT "
              "waiting times extract. Incomplete pathways are patients still waiting for treatment "
              "at the end of the month.</p>"]
     if ctx.synthetic:  # the published page also carries the banner, from the same provenance flag
         parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
-    return HTML("\n".join(parts))
+    return html.Fragment("\n".join(parts))
 
 
-def headline_section(ctx: ReportContext) -> HTML:
+def headline_section(ctx: ReportData) -> html.Fragment:
     icb, eng = _row(ctx, "icb", ctx.icb), _row(ctx, "england", "ENG")
     pct, standard = icb.get("pct_within_18_weeks"), ctx.standard
     met = pd.notna(pct) and pct >= standard
@@ -235,12 +231,12 @@ def headline_section(ctx: ReportContext) -> HTML:
     ])
     table = html.table(headline_table(ctx), caption=f"Incomplete pathways, {ctx.month}: "
                        f"{ctx.icb_name} against England", row_header="Measure")
-    return HTML(f'<h2 class="keep">Summary</h2>{tiles}{commentary}{table}')
+    return html.Fragment(f'<h2 class="keep">Summary</h2>{tiles}{commentary}{table}')
 
 
-def distribution_section(ctx: ReportContext) -> HTML:
+def distribution_section(ctx: ReportData) -> html.Fragment:
     shares = wait_shares(ctx)
-    fig = plots.wait_distribution(shares, long_wait=int(ctx.settings.get("long_wait_weeks", 52)))
+    fig = plots.wait_distribution(shares, long_wait=ctx.settings.long_wait_weeks)
     icb_18 = shares.loc[shares["week_lower"] < rtt.STANDARD_WEEKS, ctx.icb_name].sum()
     alt = (f"Step chart of the share of waiting patients by weeks waited, 0 to 104 or more, for "
            f"{ctx.icb_name} and England. {icb_18:.1f}% of the ICB's patients with a known clock start "
@@ -248,14 +244,14 @@ def distribution_section(ctx: ReportContext) -> HTML:
     figure = html.figure(fig, alt=alt, caption=f"Distribution of waits, incomplete pathways, {ctx.month}. "
                          "Share of patients with a known clock start in each one-week band.")
     plots.plt.close(fig)
-    return HTML("<h2>Distribution of waits</h2><p>How long patients on the waiting list have waited so far. "
+    return html.Fragment("<h2>Distribution of waits</h2><p>How long patients on the waiting list have waited so far. "
                 "The dashed lines mark the 18-week standard and 52 weeks.</p>" + figure)
 
 
-def provider_section(ctx: ReportContext) -> HTML:
+def provider_section(ctx: ReportData) -> html.Fragment:
     table = provider_table(ctx)
-    limit = int(ctx.settings.get("max_providers", 15))
-    minimum = int(ctx.settings.get("min_provider_pathways", 0))
+    limit = ctx.settings.max_providers
+    minimum = ctx.settings.min_provider_pathways
     ranked, small = table[table["ranked"]], table[~table["ranked"]]
     largest = chart_providers(table, limit)
     eng = _row(ctx, "england", "ENG").get("pct_within_18_weeks")
@@ -289,11 +285,11 @@ def provider_section(ctx: ReportContext) -> HTML:
         parts.append(f"<p>A further {len(small)} providers each had fewer than {minimum} of the ICB's patients "
                      f"waiting ({html.integer(small['known_clock_start'].sum())} patients in all, "
                      f"{html.integer(small['over_52_weeks'].sum())} of them over 52 weeks); they are not ranked.</p>")
-    return HTML("".join(parts))
+    return html.Fragment("".join(parts))
 
 
-def specialty_section(ctx: ReportContext) -> HTML:
-    weeks = int(ctx.settings.get("long_wait_weeks", 52))
+def specialty_section(ctx: ReportData) -> html.Fragment:
+    weeks = ctx.settings.long_wait_weeks
     table = specialty_table(ctx)
     parts = [f"<h2>Long waits by specialty</h2><p>Patients waiting over {weeks} weeks, by treatment function.</p>"]
     over = table[table["over_threshold"] > 0]
@@ -313,14 +309,14 @@ def specialty_section(ctx: ReportContext) -> HTML:
     parts.append(html.table(shown, caption=f"Incomplete pathways by treatment function, {ctx.icb_name}, {ctx.month}",
                             formats={"Patients waiting": html.integer, f"Over {weeks} weeks": html.integer,
                                      f"% over {weeks} weeks": html.percent}, row_header="Treatment function"))
-    return HTML("".join(parts))
+    return html.Fragment("".join(parts))
 
 
-def trend_section(ctx: ReportContext) -> HTML:
+def trend_section(ctx: ReportData) -> html.Fragment:
     table = trend_table(ctx)
     head = "<h2>Trend</h2>"
     if len(table) < 2:
-        return HTML(head + f"<p>Only one month ({ctx.month}) is in the inputs: the trend appears when the "
+        return html.Fragment(head + f"<p>Only one month ({ctx.month}) is in the inputs: the trend appears when the "
                     "inputs folder holds more monthly extracts.</p>")
     first, last = table.iloc[0], table.iloc[-1]
     pct_col, list_col = f"{ctx.icb_name} % within 18 weeks", f"{ctx.icb_name} waiting list"
@@ -338,27 +334,32 @@ def trend_section(ctx: ReportContext) -> HTML:
     plots.plt.close(fig)
     shown = table.assign(period=table["period"].dt.strftime("%b %Y")).rename(columns={"period": "Month"})
     formats = {list_col: html.integer, pct_col: html.percent, "England % within 18 weeks": html.percent}
-    return HTML(head + chart + chart2 + html.table(shown, caption="Monthly trend, incomplete pathways",
+    return html.Fragment(head + chart + chart2 + html.table(shown, caption="Monthly trend, incomplete pathways",
                                                    formats=formats, row_header="Month"))
 
 
-def quality_section(ctx: ReportContext, data_docs_href: str = "data-docs/index.html") -> HTML:
-    table = quality.results_table(ctx.validations)
+def quality_table(ctx: ReportData) -> pd.DataFrame:
+    """This run's validation results for the domain: suite, data, expectations, warnings, outcome."""
+    return quality.results_table(ctx.validations)
+
+
+def quality_section(ctx: ReportData, data_docs_href: str = "data-docs/index.html") -> html.Fragment:
+    table = quality_table(ctx)
     body = ("<h2>Data quality</h2><p>Every input file and processed table passed through Great Expectations "
             "checks before this report was built; a failed critical check stops publication. "
             f'Details of every check are in the <a href="{html.esc(data_docs_href)}">data quality documentation</a>.</p>')
     if table.empty:
-        return HTML(body + "<p>No validation results were found for this run.</p>")
+        return html.Fragment(body + "<p>No validation results were found for this run.</p>")
     table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
     table.columns = [c.capitalize() for c in table.columns]
-    return HTML(body + html.table(table, caption="Validation results for this run", raw_html={"Outcome"}))
+    return html.Fragment(body + html.table(table, caption="Validation results for this run", raw_html={"Outcome"}))
 
 
-def methods_section(ctx: ReportContext) -> HTML:
+def methods_section(ctx: ReportData) -> html.Fragment:
     prov = ctx.provenance
     files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"]}
                           for i in prov.get("inputs", [])])
-    settings = pd.DataFrame([{"Setting": k, "Value": str(v)} for k, v in sorted(ctx.settings.items())])
+    settings = pd.DataFrame([{"Setting": k, "Value": str(v)} for k, v in sorted(ctx.settings.as_dict().items())])
     text = (
         "<h2>Methods and provenance</h2>"
         "<p>Source: NHS England, Consultant-led Referral to Treatment Waiting Times, monthly full CSV extract. "
@@ -371,25 +372,21 @@ def methods_section(ctx: ReportContext) -> HTML:
         "are spread evenly within each one-week band.</p>"
         f"<p>Code version {html.esc(prov.get('code_version'))}; data processed {html.esc(prov.get('run_at'))}; "
         f"report built {html.esc(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())}.</p>")
-    return HTML(text + html.table(files, caption="Input files", formats={"Bytes": html.integer})
+    return html.Fragment(text + html.table(files, caption="Input files", formats={"Bytes": html.integer})
                 + html.table(settings, caption="Report settings", row_header="Setting"))
 
 
 # ---- the integrated board paper's section ----------------------------------------------------------
 
-def _demote(fragment: HTML | str) -> str:
+def _demote(fragment: str) -> str:
     """A report section's h2 headings as h3, so it nests under the board paper's own h2."""
-    text = fragment.data if isinstance(fragment, HTML) else str(fragment)
+    text = str(fragment)
     return text.replace("<h2", "<h3").replace("</h2>", "</h3>")
 
 
-def board_section(root: Path, params: dict) -> str:
-    """Waiting times for the board paper: the headline, providers and trend of the RTT report.
-
-    ``params`` is params.yaml's ``rtt_report`` section (or overrides of it).
-    """
-    settings = dict(params)
-    ctx = load(icb=settings.pop("icb", None), period=settings.pop("period", None), root=root, **settings)
+def board_section(project: Project, settings: ReportSettings) -> str:
+    """Waiting times for the board paper: the headline, providers and trend of the RTT report."""
+    ctx = load(project, settings)
     head = (f"<h2>Referral to treatment waiting times: {html.esc(ctx.icb_name)}</h2>"
             f"<p>From NHS England's monthly RTT extract, {ctx.month}; the full waiting-times report is "
             "published alongside this paper.</p>")

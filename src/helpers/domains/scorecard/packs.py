@@ -20,6 +20,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.core.config import Project
+from helpers.domains.scorecard.settings import ReportSettings
 from helpers.render import html
 
 log = logging.getLogger(__name__)
@@ -99,8 +101,7 @@ def index_page(entries: list[dict], *, title: str, synthetic: bool) -> str:
     return html.page(title, body, subtitle="Practice packs", synthetic=synthetic)
 
 
-def build_all(root: Path, params: dict, *, title: str = "GP practice balanced scorecard",
-              out_dir: Path | None = None) -> list[dict]:
+def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | None = None) -> list[dict]:
     """Packs for every practice in the organisation, and their index, in ``build/packs``.
 
     They are built in a hidden folder beside it and swapped in whole, so a run stopped part way
@@ -109,20 +110,19 @@ def build_all(root: Path, params: dict, *, title: str = "GP practice balanced sc
     from helpers.core.provenance import replace_dir
     from helpers.domains.scorecard import report as scorecard_report
 
-    out_dir = out_dir or root / PACKS_DIR
-    data = scorecard_report.load(root)
-    indicators, scores, codes = scorecard_report.scope(data, params)
-    with_data = sorted(codes & set(indicators["practice_code"]))
-    names = data["practices"].set_index("practice_code")["practice_name"]
-    bands = scores.set_index("practice_code")["band"]
+    root, title = project.root, settings.title
+    out_dir = out_dir or (project.out or root) / PACKS_DIR
+    data = scorecard_report.load(project, settings)
+    with_data = sorted(data.codes & set(data.indicators["practice_code"]))
+    names = data.tables["practices"].set_index("practice_code")["practice_name"]
+    bands = data.scores.set_index("practice_code")["band"]
     staging = out_dir.with_name(f".{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)  # a stopped run's
     staging.mkdir(parents=True)
-    generate(root, with_data, {"organisation": params.get("organisation", {}),
-                               "suppression": params.get("suppression")}, out_dir=staging)
+    generate(root, with_data, {"settings": settings.as_dict()}, out_dir=staging)
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
                 "file": pack_file(c)} for c in with_data]
-    synthetic = bool(data["provenance"].get("synthetic_inputs"))
+    synthetic = data.synthetic
     (staging / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic),
                                         encoding="utf-8")
     replace_dir(staging, out_dir)

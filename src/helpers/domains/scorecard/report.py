@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from pathlib import Path
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -20,18 +20,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.core.config import Project
+from helpers.domains.scorecard import CATALOGUE, TABLES
 from helpers.domains.scorecard import measures as scorecard
+from helpers.domains.scorecard.settings import ReportSettings
 from helpers.methods import stats, suppression
 from helpers.render import html, plots
 
-# the processed tables (names as scorecard_cleanse writes them; not imported from there, which
-# would load Great Expectations into every pack's kernel)
-INDICATORS_FILE = "scorecard_indicators.parquet"
-SCORES_FILE = "scorecard_scores.parquet"
-PRACTICES_FILE = "scorecard_practices.parquet"
-QUARANTINE_FILE = "scorecard_quarantine.parquet"
-PROVENANCE_FILE = "scorecard_provenance.json"
-
+DOMAIN = "scorecard"
 BAND_KIND = {scorecard.GOOD: "good", scorecard.ACCEPTABLE: "neutral", scorecard.UNACCEPTABLE: "bad"}
 BAND_COLOUR = {scorecard.GOOD: html.NHS_GREEN, scorecard.ACCEPTABLE: html.NHS_WARM_YELLOW,
                scorecard.UNACCEPTABLE: html.NHS_RED, scorecard.NOT_BANDED: html.NHS_PALE_GREY}
@@ -41,29 +37,56 @@ COMPARE_KIND = {stats.BETTER: "good", stats.WORSE: "bad"}
 _CACHE: dict = {}
 
 
-def load(root: Path) -> dict[str, pd.DataFrame]:
+def _tables(project: Project) -> dict:
     """The processed tables; kept in memory while they are unchanged (packs reuse one kernel)."""
-    processed = root / "data" / "processed"
-    stamp = tuple((processed / f).stat().st_mtime_ns for f in (INDICATORS_FILE, SCORES_FILE, PROVENANCE_FILE))
-    key = (str(processed), stamp)
+    paths = {name: project.table_path(DOMAIN, name) for name in TABLES}
+    provenance = project.provenance_path(DOMAIN)
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in (*paths.values(), provenance))
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = _load(processed)
-        _CACHE[key]["version"] = key  # what the per-scope caches below are keyed on
+        tables = {name: pd.read_parquet(path) for name, path in paths.items()}
+        tables["provenance"] = json.loads(provenance.read_text(encoding="utf-8"))
+        tables["version"] = key  # what the per-scope cache below is keyed on
+        _CACHE[key] = tables
     return _CACHE[key]
 
 
-def _load(processed: Path) -> dict[str, pd.DataFrame]:
-    out = {name: pd.read_parquet(processed / file) for name, file in (
-        ("indicators", INDICATORS_FILE), ("scores", SCORES_FILE), ("practices", PRACTICES_FILE),
-        ("quarantine", QUARANTINE_FILE))}
-    out["provenance"] = json.loads((processed / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    return out
+@dataclass
+class ReportData:
+    """The organisation's practices: published (suppressed) indicators, scores, the catalogue."""
+
+    tables: dict                  # every practice in the sources, as processed
+    settings: ReportSettings
+    indicators: pd.DataFrame      # the organisation's, suppressed for publication
+    scores: pd.DataFrame          # the organisation's, by rank
+    codes: set[str]
+    catalogue: list
+
+    @property
+    def where(self) -> str:
+        """'ccg 70F': the organisation as the settings name it."""
+        organisation = self.settings.organisation
+        return f"{organisation.level} {', '.join(organisation.codes)}".strip()
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.tables["provenance"].get("synthetic_inputs"))
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        return self.tables["quarantine"]
 
 
-def published_indicators(indicators: pd.DataFrame, params: dict) -> pd.DataFrame:
+def load(project: Project, settings: ReportSettings) -> ReportData:
+    tables = _tables(project)
+    indicators, scores, codes = scope(tables, settings)
+    return ReportData(tables, settings, indicators, scores, codes,
+                      scorecard.load_catalogue(project.path(CATALOGUE)))
+
+
+def published_indicators(indicators: pd.DataFrame, settings: ReportSettings) -> pd.DataFrame:
     """The indicator table as it may be published: suppressed rows blanked, bands and labels withheld."""
-    rule = suppression.policy(params.get("suppression"))
+    rule = suppression.policy(settings.suppression.rule())
     flagged = suppression.flag(indicators, rule)  # the report's policy may be stricter than the cleanse's
     return suppression.for_publication(flagged, rule=rule,
                                        text_columns=("band", "compared_to_icb", "compared_to_england"))
@@ -72,22 +95,19 @@ def published_indicators(indicators: pd.DataFrame, params: dict) -> pd.DataFrame
 _SCOPES: dict = {}
 
 
-def scope(data: dict, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+def scope(tables: dict, settings: ReportSettings) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
     """(indicators, scores, practice codes) of the organisation the report covers (kept while the
-    tables and parameters are unchanged, so a run of packs filters and suppresses once)."""
-    key = (data.get("version", id(data)), repr(params.get("organisation")), repr(params.get("suppression")))
+    tables and settings are unchanged, so a run of packs filters and suppresses once)."""
+    key = (tables.get("version", id(tables)), settings)
     if key not in _SCOPES:
         _SCOPES.clear()
-        _SCOPES[key] = _scope(data, params)
+        practices = tables["practices"]
+        codes = set(practices.loc[scorecard.in_organisation(practices, settings.organisation.as_dict()),
+                                  "practice_code"])
+        scores = tables["scores"][tables["scores"]["practice_code"].isin(codes)]
+        indicators = published_indicators(tables["indicators"], settings)
+        _SCOPES[key] = indicators[indicators["practice_code"].isin(codes)], scores, codes
     return _SCOPES[key]
-
-
-def _scope(data: dict, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
-    practices = data["practices"]
-    codes = set(practices.loc[scorecard.in_organisation(practices, params.get("organisation", {})), "practice_code"])
-    scores = data["scores"][data["scores"]["practice_code"].isin(codes)]
-    indicators = published_indicators(data["indicators"], params)
-    return indicators[indicators["practice_code"].isin(codes)], scores, codes
 
 
 AMBER_STYLE = "background:#fff4d6;color:#4d3800;border:1px solid #FFB81C"  # Acceptable: amber, beside green and red
@@ -229,31 +249,35 @@ def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | N
 
 # ------------------------------------------------------------------------------- board section
 
-def board_section(root: Path, params: dict) -> str:
-    """The scorecard's section of the board paper: an HTML fragment (h2/h3 only)."""
-    data = load(root)
-    indicators, scores, codes = scope(data, params)
-    catalogue = scorecard.load_catalogue(root / scorecard.CATALOGUE_FILE)
-    organisation = params.get("organisation", {})
-    where = f"{organisation.get('level', 'england')} {', '.join(map(str, organisation.get('codes') or []))}".strip()
-    parts = ["<h2>GP practice balanced scorecard</h2>"]
+@html.section
+def headline_section(data: ReportData) -> str:
+    scores = data.scores
     reviews = int(scores["contract_review"].sum())
-    parts.append(html.kpis([
-        (f"{len(scores):,}", f"practices in scope ({where})"),
+    return "<h2>GP practice balanced scorecard</h2>" + html.kpis([
+        (f"{len(scores):,}", f"practices in scope ({data.where})"),
         (f"{(scores['band'] == scorecard.GOOD).sum():,}", "practices banded Good overall"),
         (f"{(scores['band'] == scorecard.UNACCEPTABLE).sum():,}", "practices banded Unacceptable overall"),
         (f"{reviews:,}", "practices with enough Unacceptable indicators for a contract review"),
-    ]))
-    parts.append("<h3>League table</h3>")
-    parts.append(league_html(scores, f"Practices by overall score, {where}: band, movement since the previous "
-                                     "period, Unacceptable indicators; deprivation and list size shown as context, "
-                                     "not scored"))
-    parts.append(html.table(indicator_summary(indicators), caption="Practices per band for each indicator (latest period)"))
-    parts.append("<h3>Funnel plots</h3>")
-    for ind in catalogue:
+    ])
+
+
+@html.section
+def league_section(data: ReportData) -> str:
+    return ("<h3>League table</h3>"
+            + league_html(data.scores, f"Practices by overall score, {data.where}: band, movement since the "
+                                       "previous period, Unacceptable indicators; deprivation and list size shown "
+                                       "as context, not scored")
+            + html.table(indicator_summary(data.indicators),
+                         caption="Practices per band for each indicator (latest period)"))
+
+
+@html.section
+def funnel_section(data: ReportData) -> str:
+    parts = ["<h3>Funnel plots</h3>"]
+    for ind in data.catalogue:
         if ind.type not in ("proportion", "rate"):
             continue
-        rows = indicators[(indicators["indicator_id"] == ind.id) & (indicators["period_rank"] == 1)]
+        rows = data.indicators[(data.indicators["indicator_id"] == ind.id) & (data.indicators["period_rank"] == 1)]
         if rows["value"].notna().sum() == 0:
             continue
         fig = funnel_figure(rows, title=ind.name, multiplier=ind.multiplier, kind=ind.type, unit=ind.unit)
@@ -261,31 +285,64 @@ def board_section(root: Path, params: dict) -> str:
                                           f"denominator, with 95% and 99.8% control limits around the average; "
                                           f"points coloured by band", caption=f"{ind.name}, {rows['period'].iloc[0]}"))
         plt.close(fig)
-    parts.append("<h3>Heat-map of bands</h3>")
-    fig = heatmap_figure(indicators, scores)
-    parts.append(html.figure(fig, alt="Heat-map of practices by indicators; each cell coloured and lettered by band: "
-                                      "G Good, A Acceptable, U Unacceptable", caption="Bands by practice and indicator"))
-    plt.close(fig)
-    trended = [i for i in catalogue if i.type in ("proportion", "rate")
-               and indicators.loc[indicators["indicator_id"] == i.id, "period"].nunique() > 1]
-    if trended:
-        parts.append("<h3>Trend</h3>")
-        for ind in trended:
-            fig = trend_figure(indicators, ind.id)
-            parts.append(html.figure(fig, alt=f"Line chart of {ind.name} by period for all practices in scope",
-                                     caption=f"{ind.name} by period"))
-            plt.close(fig)
-    quarantine = data["quarantine"]
-    parts.append("<h3>Data quality</h3>")
-    parts.append(f"<p>{len(quarantine):,} source rows were set aside (quarantined) with their reasons; they are "
-                 f"listed in the data-quality appendix. Small numbers are suppressed under the policy "
-                 f"{html.esc(suppression.policy(params.get('suppression')).describe())}.</p>")
-    if len(quarantine):
-        summary = quarantine.groupby(["source", "reason"]).size().rename("rows").reset_index()
-        summary["reason"] = summary["reason"].str.replace(r" \(first at line \d+\)", "", regex=True)
-        summary = summary.groupby(["source", "reason"], as_index=False)["rows"].sum()
-        parts.append(html.table(summary, caption="Quarantined rows by source and reason"))
     return "\n".join(parts)
+
+
+@html.section
+def heatmap_section(data: ReportData) -> str:
+    fig = heatmap_figure(data.indicators, data.scores)
+    figure = html.figure(fig, alt="Heat-map of practices by indicators; each cell coloured and lettered by band: "
+                                  "G Good, A Acceptable, U Unacceptable", caption="Bands by practice and indicator")
+    plt.close(fig)
+    return "<h3>Heat-map of bands</h3>" + figure
+
+
+def trended_indicators(data: ReportData) -> list:
+    """Indicators with more than one period among the organisation's practices."""
+    return [i for i in data.catalogue if i.type in ("proportion", "rate")
+            and data.indicators.loc[data.indicators["indicator_id"] == i.id, "period"].nunique() > 1]
+
+
+@html.section
+def trend_section(data: ReportData) -> str:
+    trended = trended_indicators(data)
+    if not trended:
+        return ""
+    parts = ["<h3>Trend</h3>"]
+    for ind in trended:
+        fig = trend_figure(data.indicators, ind.id)
+        parts.append(html.figure(fig, alt=f"Line chart of {ind.name} by period for all practices in scope",
+                                 caption=f"{ind.name} by period"))
+        plt.close(fig)
+    return "\n".join(parts)
+
+
+def quarantine_table(data: ReportData) -> pd.DataFrame:
+    """Source rows set aside, by source and reason."""
+    summary = data.quarantine.groupby(["source", "reason"]).size().rename("rows").reset_index()
+    summary["reason"] = summary["reason"].str.replace(r" \(first at line \d+\)", "", regex=True)
+    return summary.groupby(["source", "reason"], as_index=False)["rows"].sum()
+
+
+@html.section
+def quality_section(data: ReportData) -> str:
+    quarantine = data.quarantine
+    parts = ["<h3>Data quality</h3>",
+             f"<p>{len(quarantine):,} source rows were set aside (quarantined) with their reasons; they are "
+             f"listed in the data-quality appendix. Small numbers are suppressed under the policy "
+             f"{html.esc(suppression.policy(data.settings.suppression.rule()).describe())}.</p>"]
+    if len(quarantine):
+        parts.append(html.table(quarantine_table(data), caption="Quarantined rows by source and reason"))
+    return "\n".join(parts)
+
+
+SECTIONS = [headline_section, league_section, funnel_section, heatmap_section, trend_section, quality_section]
+
+
+def board_section(project: Project, settings: ReportSettings) -> str:
+    """The scorecard's section of the board paper: an HTML fragment (h2/h3 only)."""
+    data = load(project, settings)
+    return "\n".join(section(data) for section in SECTIONS)
 
 
 # -------------------------------------------------------------------------------- practice pack
@@ -302,13 +359,11 @@ def pack_table(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
     })
 
 
-def practice_pack(root: Path, practice_code: str, params: dict, data: dict | None = None) -> str:
+def practice_pack(data: ReportData, practice_code: str) -> str:
     """One practice's results against its peers: an HTML fragment."""
-    data = data or load(root)
-    indicators, scores, codes = scope(data, params)
-    if practice_code not in codes:
-        raise ValueError(f"practice {practice_code} is not in the organisation {params.get('organisation')}")
-    catalogue = scorecard.load_catalogue(root / scorecard.CATALOGUE_FILE)
+    indicators, scores, catalogue = data.indicators, data.scores, data.catalogue
+    if practice_code not in data.codes:
+        raise ValueError(f"practice {practice_code} is not in the organisation {data.where}")
     row = scores[scores["practice_code"] == practice_code]
     parts = []
     if row.empty:
@@ -336,13 +391,13 @@ def practice_pack(root: Path, practice_code: str, params: dict, data: dict | Non
     return "\n".join(parts)
 
 
-def pack_heading(data: dict, practice_code: str) -> str:
+def pack_heading(data: ReportData, practice_code: str) -> str:
     """The pack's title block: practice name, code, PCN and ICB, and the synthetic banner if so."""
-    practices = data["practices"].set_index("practice_code")
+    practices = data.tables["practices"].set_index("practice_code")
     row = practices.loc[practice_code] if practice_code in practices.index else None
     name = row["practice_name"] if row is not None else practice_code
     where = "" if row is None else f"PCN {row.get('pcn_code') or '-'}, ICB {row.get('icb_code') or '-'}"
-    banner = html.synthetic_banner() if data["provenance"].get("synthetic_inputs") else ""
+    banner = html.synthetic_banner() if data.synthetic else ""
     # the house style travels with the pack (nbconvert's template does not know it)
     return f"<style>{html.CSS}</style>{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
 

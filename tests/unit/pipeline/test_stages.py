@@ -1,0 +1,122 @@
+"""Notebooks stay thin, stripped and parameterised, and agree with params.yaml."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import support
+from helpers.pipeline import cli as pipeline
+from helpers.pipeline import dvcfile, settings, stages
+
+ROOT = support.ROOT
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TEMPLATES = sorted((ROOT / "notebooks" / "templates").glob("*.ipynb"))  # run by stages, e.g. one per practice
+
+
+def test_every_stage_notebook_exists():
+    assert {p.name for p in NOTEBOOKS} == {Path(s.notebook).name for s in stages.STAGES}
+
+
+def test_dvc_yaml_runs_every_registered_stage_and_publish_last():
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    assert list(dvc) == [s.name for s in stages.STAGES] + [stages.PUBLISH]
+    for name, stage in dvc.items():
+        assert stage["cmd"] == f"python -m helpers.pipeline stage {name}"
+    for spec in stages.STAGES:
+        deps = dvc[spec.name]["deps"]
+        assert spec.notebook in deps and "src/helpers" in deps
+        assert {f"${{inputs.{s}}}" for s in spec.sources} <= set(deps), f"{spec.name}: inputs not in its deps"
+        if spec.params:
+            assert spec.params in dvc[spec.name]["params"]
+        executed = f"build/executed/{Path(spec.notebook).name}"
+        assert executed in dvc[spec.name]["outs"][-1] or any(executed in o for o in dvc[spec.name]["outs"])
+        assert executed in dvc[stages.PUBLISH]["deps"], f"publish must depend on {executed}"
+        if spec.publishes:
+            assert spec.publishes in dvc[stages.PUBLISH]["deps"]
+
+
+def test_publish_depends_on_its_params_and_every_table_it_exports():
+    """A table offered as a CSV download must re-trigger publishing when it changes."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    publish = dvc[stages.PUBLISH]
+    assert "publish" in publish["params"]
+    produced = {next(iter(o)) if isinstance(o, dict) else o for stage in dvc.values() for o in stage.get("outs", [])}
+    exported = {f"data/processed/{table}.parquet" for table in params["publish"]["csv_exports"]}
+    assert exported, "publish.csv_exports names no table"
+    assert exported <= set(publish["deps"]), f"publish must depend on {sorted(exported - set(publish['deps']))}"
+    assert exported <= produced, f"no stage writes {sorted(exported - produced)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + TEMPLATES, ids=lambda p: p.name)
+def test_outputs_are_stripped(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + TEMPLATES, ids=lambda p: p.name)
+def test_code_cells_define_no_logic(path):
+    """Logic belongs in src/helpers/: no functions, classes or loops in notebook cells."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda)), (
+                f"{path.name}: move this into src/helpers/:\n{cell.source}")
+
+
+@pytest.mark.parametrize("stage", sorted(stages.by_name()))
+def test_parameters_cell_declares_what_the_pipeline_injects(stage):
+    nb = nbformat.read(ROOT / stages.by_name()[stage].notebook, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    declared = {t.id for node in ast.parse(tagged[0].source).body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    assert set(pipeline.notebook_parameters(stage, ROOT)) == declared
+
+
+@pytest.mark.parametrize("stage", [s.name for s in stages.STAGES if s.params])
+def test_parameters_are_the_stage_section_of_params_yaml(stage):
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    spec = stages.by_name()[stage]
+    injected = pipeline.notebook_parameters(stage, ROOT)
+    edition = {key: params[key] for key in settings.edition_keys(spec)}
+    assert set(injected["settings"]) == set(edition) | set(params[spec.params])
+    section = {**edition, **params[spec.params]}
+    as_in_the_file = settings.settings_class(spec).of(section, spec.params)
+    assert settings.for_stage(spec, ROOT, injected["settings"]) == as_in_the_file
+    if spec.sources:
+        assert set(injected["inputs"]) == set(spec.sources)
+
+
+def test_dvc_yaml_is_what_the_stage_list_gives():
+    assert (ROOT / "dvc.yaml").read_text() == dvcfile.expected(ROOT), "run: python -m helpers.pipeline dvc-yaml"
+
+
+def test_the_board_paper_depends_on_every_section_it_embeds():
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    board = dvc["board_paper"]
+    sections = [stages.by_name()[name].params for _, name in stages.board_domains()]
+    assert sections and set(sections) <= set(board["params"])
+    upstream = {next(iter(o)) if isinstance(o, dict) else o
+                for name, stage in dvc.items() if name not in ("board_paper", stages.PUBLISH)
+                for o in stage.get("outs", [])}
+    needed = {o for o in upstream if o.startswith(("data/processed/", "build/validation/"))}
+    assert needed <= set(board["deps"]), sorted(needed - set(board["deps"]))
+
+
+def test_every_domain_names_its_tables_and_suites_once():
+    """Table files are named from the domain package only; every suite it lists is a file."""
+    for domain in {s.domain for s in stages.STAGES}:
+        info = stages.domain_info(domain)
+        assert info.TABLES and len(set(info.TABLES)) == len(info.TABLES)
+        for suite in info.SUITES:
+            assert (ROOT / "expectations" / f"{suite}.json").is_file(), suite

@@ -1,0 +1,82 @@
+"""Every helper that builds HTML by hand shows names from the data as text.
+
+Organisation, practice, provider, scheme, owner and action names come from publishers' and
+teams' files; a name such as ``<script>alert(1)</script>`` must reach the page escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from helpers.domains.actions import report as actions_report
+from helpers.domains.board import report as board_report
+from helpers.domains.qipp import report as qipp_report
+from helpers.domains.scorecard import packs
+from helpers.domains.scorecard import report as scorecard_report
+from helpers.render import html
+from support import settings_for
+
+SCRIPT = "<script>alert(1)</script>"
+QUOTE = 'x" onmouseover="alert(1)'  # breaks out of an attribute if quotes are not escaped
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+RAW = re.compile(r"<script|onmouseover=\"", re.I)
+
+
+def _safe(fragment: str) -> str:
+    assert not RAW.search(fragment), fragment
+    return fragment
+
+
+def test_table_escapes_cells_headers_and_caption_but_not_raw_html_columns():
+    frame = pd.DataFrame({SCRIPT: [1], "Name": [SCRIPT], "Formatted": [2.0], "State": [html.status(SCRIPT, "bad")]})
+    out = html.table(frame, caption=SCRIPT, formats={"Formatted": lambda v: SCRIPT}, raw_html={"State"},
+                     row_header="Name")
+    _safe(out)
+    assert out.count(ESCAPED) == 5  # header, row header, formatted cell, caption, status label
+
+
+def test_page_kpis_status_and_figure_text():
+    _safe(html.page(SCRIPT, "<p>body</p>", subtitle=SCRIPT))
+    _safe(html.kpis([(SCRIPT, SCRIPT)]))
+    _safe(html.status(SCRIPT, QUOTE))
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(1, 1))
+    try:
+        out = _safe(html.figure(fig, alt=QUOTE, caption=SCRIPT))
+    finally:
+        plt.close(fig)
+    assert 'alt="x&quot; onmouseover=&quot;alert(1)"' in out and ESCAPED in out
+
+
+def test_practice_pack_index_and_heading():
+    entries = [{"practice_code": "A00001", "name": SCRIPT, "band": SCRIPT, "file": f'{QUOTE}.html'}]
+    out = _safe(packs.index_page(entries, title=SCRIPT, synthetic=False))
+    assert out.count(ESCAPED) >= 3
+    tables = {"practices": pd.DataFrame({"practice_code": ["A00001"], "practice_name": [SCRIPT],
+                                         "pcn_code": [SCRIPT], "icb_code": ["QE1"]}),
+              "provenance": {}}
+    data = scorecard_report.ReportData(tables, settings_for("report_scorecard"), pd.DataFrame(), pd.DataFrame(),
+                                       {"A00001"}, [])
+    heading = scorecard_report.pack_heading(data, "A00001").split("</style>", 1)[1]  # the house style precedes it
+    assert _safe(heading).count(ESCAPED) == 2
+
+
+@pytest.mark.parametrize("label", [qipp_report.rag, actions_report.state, scorecard_report.band_label,
+                                   scorecard_report.compare_label])
+def test_labels_built_from_data(label):
+    assert ESCAPED in _safe(label(SCRIPT))
+
+
+def test_board_paper_prose_and_owner_text():
+    out = _safe(board_report._prose(f"{SCRIPT}\n\n- {SCRIPT}\n  {SCRIPT}"))
+    assert out.count(ESCAPED) == 3
+
+
+def test_notebook_tables_escape_too():
+    """Tables a notebook shows as a DataFrame (the audit copies, the report notebooks' extra tables)."""
+    out = pd.DataFrame({"scheme": [SCRIPT], SCRIPT: [1]})._repr_html_()
+    assert ESCAPED in _safe(out)
