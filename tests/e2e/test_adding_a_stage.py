@@ -171,4 +171,4 @@ def test_a_toy_stage_added_as_the_readme_says_runs_and_is_published(published_sa
 
     check = _pipeline(project, "check", "--inputs", "data/raw")
     assert check.returncode == 0, check.stderr
-    assert "OK   cleanse_toy: 1 file(s)" in check.stdout
+    assert "OK   cleanse_toy: read counts.csv" in check.stdout

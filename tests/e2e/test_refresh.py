@@ -272,7 +272,7 @@ def test_notify_on_never_and_success_only_when_always(monkeypatch):
 
 def test_a_notifier_plugged_in_by_dotted_path(tmp_path):
     sink = tmp_path / "messages.jsonl"
-    config = notify.settings({"notify": {"notifiers": [{"class": "loopback:FileNotifier", "path": str(sink)}]}}, env={})
+    config = notify.settings({"notify": {"notifiers": [{"class": "support.loopback:FileNotifier", "path": str(sink)}]}}, env={})
     record = {"status": "failed", "exit_code": 2}
     assert notify.send(notify.Message.from_summary(record, "the summary", "Reports"), config) == []
     assert json.loads(sink.read_text()) == {"subject": "[Reports] refresh FAILED (exit 2)", "text": "the summary"}

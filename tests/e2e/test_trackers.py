@@ -15,9 +15,11 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 import support
+from helpers.core.config import Project
 from helpers.domains.actions import report as actions_report
 from helpers.domains.qipp import report as qipp_report
 from helpers.synthetic import qipp as sample
+from support import settings_for
 
 ROOT = support.ROOT
 XLSX = ROOT / "data" / "raw" / "qipp_tracker" / f"{sample.QIPP_STEM}.xlsx"
@@ -80,11 +82,10 @@ def test_quarantine_tables_have_the_shared_columns(published_sample):
         assert len(q) > 0 and q["reason"].str.len().min() > 10
 
 
-@pytest.mark.parametrize("module, params", [(qipp_report, {"max_exceptions": 30}),
-                                            (actions_report, {"as_at": "2003-11-30", "due_soon_days": 31})])
-def test_board_section_is_an_accessible_fragment(published_sample, module, params):
+@pytest.mark.parametrize("module, stage", [(qipp_report, "report_qipp"), (actions_report, "report_actions")])
+def test_board_section_is_an_accessible_fragment(published_sample, module, stage):
     project, _ = published_sample
-    fragment = module.board_section(project, params)
+    fragment = module.board_section(Project(project), settings_for(stage, project))
     soup = BeautifulSoup(fragment, "html.parser")
     assert not soup.find(["h1", "h4", "html", "body", "script"])
     assert soup.find("h2") and all(t.find("caption") for t in soup.find_all("table"))

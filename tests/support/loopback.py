@@ -119,7 +119,7 @@ class WebhookServer:
 
 
 class FileNotifier:
-    """A notifier plugged in by its dotted path (``loopback:FileNotifier``): appends each message to a file."""
+    """A notifier plugged in by its dotted path (``support.loopback:FileNotifier``): appends each message to a file."""
 
     def __init__(self, settings: dict):
         self.path = Path(settings["path"])
