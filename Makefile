@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11, 3.12 or 3.13 and pip:
 #   make report [INPUTS=folder]   run the pipeline and publish reports/index.html
-#   make test                     run the test suite
+#   make test                     run the test suite (finds Chromium first, or installs it)
 # Either takes PYTHON=python3.12 (say) to choose the interpreter. Each creates its virtual
 # environment on first use, pinned by requirements/py<version>.lock.
 
@@ -24,11 +24,11 @@ PIP_VERSION := 26.3
 INPUTS ?= data/raw
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: report test venv bench bench-kill lab sample lock clean help
+.PHONY: report test venv browser bench bench-kill lab sample lock clean help
 
 help:
 	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
-	@echo "make test                                 run the tests"
+	@echo "make test                                 run the tests (installs Chromium if it can and must)"
 	@echo "   PYTHON=python3.12 (say) chooses the interpreter; now $(or $(PYTHON),none found) $(PYVER), in $(VENV)/"
 	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
 	@echo "make lab                                  open JupyterLab on the notebooks"
@@ -59,8 +59,13 @@ venv: $(STAMP)
 report: $(STAMP)
 	$(PY) -m helpers.pipeline run --inputs $(INPUTS)
 
-test: $(STAMP)
+# Chromium is found (or installed) before the environment, so a machine that lacks it and cannot
+# install it stops in seconds, not after the pip install and the first half of the suite.
+test: $(LOCK) browser $(STAMP)
 	$(PY) -m pytest
+
+browser: $(LOCK)
+	@$(PYTHON) tests/chromium.py --install
 
 bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
