@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
+# the pinned Data Docs assets (helpers.render.vendor) are fetched once into the repository's own
+# build/cache and shared by every project copy and run the tests make
+os.environ.setdefault("NHS_ANALYTICS_CACHE", str(ROOT / "build" / "cache"))
 RTT_DIR = REAL / "rtt_full_csv"
 NATIONAL = RTT_DIR / "20260131-RTT-January-2026-full-extract.csv.gz"
 QE1 = RTT_DIR / "DERIVED_subset_QE1_20260131-RTT-January-2026-full-extract.csv"

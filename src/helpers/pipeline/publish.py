@@ -23,6 +23,7 @@ from html import unescape
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbconvert import HTMLExporter
 
 from helpers.core import quality
@@ -205,6 +206,28 @@ def clear_leftovers(reports: Path) -> list[Path]:
     return found
 
 
+def validation_stages(root: Path) -> dict[str, str]:
+    """Which stage writes each ``build/validation/<domain>`` folder, as ``dvc.yaml`` declares it."""
+    path = root / "dvc.yaml"
+    if not path.is_file():
+        return {}
+    found = {}
+    for stage, spec in (yaml.safe_load(path.read_text(encoding="utf-8")).get("stages") or {}).items():
+        for out in spec.get("outs") or []:
+            target = next(iter(out)) if isinstance(out, dict) else out
+            parts = Path(target).parts
+            if parts[:2] == ("build", "validation") and len(parts) == 3:
+                found[parts[2]] = stage
+    return found
+
+
+def _stamp_edition(folder: Path, name: str) -> None:
+    """Pages made before the edition (the packs) told which edition they are in."""
+    text = f"Edition {name} ({edition_label(name)})"
+    for page in folder.rglob("*.html"):
+        page.write_text(html.stamp_edition(page.read_text(encoding="utf-8"), text), encoding="utf-8")
+
+
 def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
                    validation_dir: Path, provenance: dict, title: str, folders: list[Path],
                    csv_exports: list[str] = ()) -> list[dict]:
@@ -219,6 +242,7 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
         entries.append({"title": doc.title, "href": doc.file, "note": ""})
     for folder in folders:
         shutil.copytree(folder, staging / folder.name)
+        _stamp_edition(staging / folder.name, name)
         index = folder / "index.html"
         if index.exists():  # its <title> names it on the edition's index
             found = re.search(r"<title>(.*?)</title>", index.read_text(encoding="utf-8"), re.S)
@@ -227,7 +251,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
                             "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
     entries += exports.write(root / "data" / "processed", staging / "downloads", list(csv_exports))
     log.info("Building Data Docs")
-    quality.build_data_docs(validation_dir, staging / "data-docs", root)
+    quality.build_edition_docs(validation_dir, staging / "data-docs", root, edition=name,
+                               stages=validation_stages(root))
     entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",
                     "href": "data-docs/index.html", "note": "every check on every input and output",
                     "group": AUDIT})
