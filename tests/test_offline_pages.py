@@ -155,3 +155,25 @@ def test_a_pack_page_is_the_house_shell_and_publishing_names_its_edition():
     stamped = BeautifulSoup(publish.html.stamp_edition(page, "Edition 2026-01_20260320T063001000000Z"), "html.parser")
     assert "Edition 2026-01_20260320T063001000000Z" in stamped.header.get_text()
     assert "not yet published" not in stamped.get_text()
+
+
+@pytest.mark.e2e
+def test_a_pack_printed_on_a4_fits_its_tables_to_the_page_width(edition):
+    """Laid out as for print at A4's width less the margins, no table or cell runs past the page."""
+    pack = sorted(p for p in (edition / "packs").glob("*.html") if p.name != "index.html")[0]
+    width = round((210 - 2 * 12) / 25.4 * 96)  # A4 less packs.PACK_CSS's 12 mm margins, in CSS pixels
+    with Browser() as browser:
+        session = browser.open("about:blank")
+        browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        browser.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 1123, "deviceScaleFactor": 1,
+                                                            "mobile": False}, session=session)
+        browser.events.clear()  # wait for this page's load, not about:blank's
+        browser.send("Page.navigate", {"url": pack.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", session)
+        overflow = browser.evaluate(session, f"""[...document.querySelectorAll('table')].flatMap(t =>
+            [t, ...t.querySelectorAll('th, td')].filter(e => e.getBoundingClientRect().right > {width} + 0.5
+                                                              || e.scrollWidth > e.clientWidth + 1)
+              .map(e => e.tagName + ': ' + e.innerText.slice(0, 40)))""")
+        tables = browser.evaluate(session, "document.querySelectorAll('table').length")
+    assert tables >= 1
+    assert overflow == []
