@@ -141,7 +141,7 @@ def compact_png(png: bytes, colours: int = 128) -> bytes:
     indexed = Image.open(io.BytesIO(png)).convert("RGB").quantize(
         colors=colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    indexed.save(buffer, format="PNG", optimize=True)
+    indexed.save(buffer, format="PNG", compress_level=9)
     return buffer.getvalue()
 
 
