@@ -91,7 +91,7 @@ def pdf_page_count(pdf: bytes) -> int:
 
 
 class Browser:
-    def __init__(self, binary: str | None = None, timeout: float = 60):
+    def __init__(self, binary: str | None = None, timeout: float = 60, args: tuple[str, ...] = ()):
         binary = binary or find_chromium()
         if binary is None:
             raise RuntimeError(missing_message(tried_to_install=False))
@@ -107,7 +107,7 @@ class Browser:
             os.set_inheritable(4, True)
 
         self.process = subprocess.Popen(
-            [binary, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
+            [binary, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}", *args, "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=False, preexec_fn=wire)
         os.close(to_browser_r)
@@ -177,11 +177,11 @@ class Browser:
             if message.get("method") == method and message.get("sessionId") == session:
                 return message
 
-    def open(self, url: str) -> str:
-        """A new page loaded with ``url``; returns its session id (console and log events recorded)."""
+    def open(self, url: str, domains: tuple[str, ...] = ("Page", "Runtime", "Log")) -> str:
+        """A new page loaded with ``url``; returns its session id (events of ``domains`` recorded)."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in domains:
             self.send(f"{domain}.enable", session=session)
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_for("Page.loadEventFired", session)
@@ -193,6 +193,11 @@ class Browser:
         if "exceptionDetails" in result:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def requested(self, session: str) -> list[str]:
+        """Every address the page asked for (record the "Network" domain in :meth:`open`)."""
+        return [e["params"]["request"]["url"] for e in self.events
+                if e.get("sessionId") == session and e.get("method") == "Network.requestWillBeSent"]
 
     def console_errors(self, session: str) -> list[str]:
         """Errors the page raised or logged: console.error, uncaught exceptions, failed loads."""

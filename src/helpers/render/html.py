@@ -11,7 +11,8 @@ import base64
 import functools
 import html
 import io
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ NHS_PALE_GREY = "#E8EDEE"
 NHS_WARM_YELLOW = "#FFB81C"
 NHS_RED = "#DA291C"
 NHS_GREEN = "#007F3B"
+EDITION_SLOT = re.compile(r"<!--edition-->.*?<!--/edition-->", re.S)
 
 CSS = f"""
 :root {{ --nhs-blue: {NHS_BLUE}; --nhs-dark-blue: {NHS_DARK_BLUE}; --grey: {NHS_DARK_GREY};
@@ -58,12 +60,16 @@ figcaption {{ color: var(--grey); font-size: 0.9rem; margin-top: 4px; }}
 .kpi .value {{ font-size: 1.7rem; font-weight: bold; color: var(--nhs-dark-blue); }}
 .kpi .label {{ font-size: 0.9rem; color: var(--grey); }}
 footer {{ max-width: 1100px; margin: 0 auto; padding: 16px 32px; font-size: 0.85rem; color: var(--grey); }}
+header.masthead nav ul {{ list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 20px; }}
+header.masthead nav a {{ color: #fff; font-weight: bold; }}
+header.masthead nav a:focus {{ color: #212b32; }}
 .jp-Cell, .jp-OutputArea-output {{ margin: 0; padding: 0; }}
 .jp-RenderedHTMLCommon table {{ border: 0; }}
 @media print {{
   @page {{ size: A4; margin: 15mm; }}
   body {{ background: #fff; }}
   header.masthead {{ background: none; color: #000; border-bottom: 3px solid #000; padding: 0 0 8px; }}
+  header.masthead nav {{ display: none; }}
   main {{ max-width: none; padding: 0; }}
   h2 {{ break-before: page; }}
   h2.keep {{ break-before: auto; }}
@@ -95,17 +101,40 @@ def esc(value) -> str:
 
 def page(title: str, body: str, *, subtitle: str = "", footer: str = "", synthetic: bool = False) -> str:
     """A complete, self-contained HTML page."""
+    return shell(title, body, subtitle=subtitle, footer=footer, synthetic=synthetic)
+
+
+def edition_slot(text: str = "Edition: not yet published") -> str:
+    """Where a page made before its edition names the edition; publishing fills it in (:func:`stamp_edition`).
+
+    Text from the data is escaped, so it can never hold the markers.
+    """
+    return f"<!--edition-->{esc(text)}<!--/edition-->"
+
+
+def stamp_edition(page_html: str, text: str) -> str:
+    """``page_html`` with every edition slot saying ``text``."""
+    return EDITION_SLOT.sub(lambda _: edition_slot(text), page_html)
+
+
+def shell(title: str, body: str, *, subtitle: str = "", footer: str = "", synthetic: bool = False,
+          links: Sequence[tuple[str, str]] = (), edition: str | None = None, css: str = "") -> str:
+    """:func:`page` with extras: ``links`` (text, address) in the masthead, a line naming the
+    edition (a slot that publishing fills in, for pages made before it) and CSS of their own."""
     banner = synthetic_banner() if synthetic else ""
+    nav = ("" if not links else '<nav aria-label="Related pages"><ul>'
+           + "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for text, href in links) + "</ul></nav>")
+    line = "" if edition is None else f'<p class="edition">{edition_slot(edition)}</p>'
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
-<style>{CSS}</style>
+<style>{CSS}{css}</style>
 </head>
 <body>
-<header class="masthead"><p class="title">{esc(title)}</p><p>{esc(subtitle)}</p></header>
+<header class="masthead"><p class="title">{esc(title)}</p><p>{esc(subtitle)}</p>{line}{nav}</header>
 <main>
 {banner}
 {body}
@@ -119,6 +148,17 @@ def page(title: str, body: str, *, subtitle: str = "", footer: str = "", synthet
 def synthetic_banner() -> str:
     return ('<div class="banner synthetic" role="note">SYNTHETIC DATA: built from generated sample files, '
             'not real NHS figures. Do not use for decisions.</div>')
+
+
+def compact_png(png: bytes, colours: int = 128) -> bytes:
+    """A chart's PNG with an indexed palette: a third of the size, colours kept (charts use few)."""
+    from PIL import Image
+
+    indexed = Image.open(io.BytesIO(png)).convert("RGB").quantize(
+        colors=colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    indexed.save(buffer, format="PNG", compress_level=9)
+    return buffer.getvalue()
 
 
 def status(text: str, kind: str) -> str:

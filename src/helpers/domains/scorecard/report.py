@@ -158,7 +158,7 @@ def league_html(scores: pd.DataFrame, caption: str) -> str:
 def indicator_summary(indicators: pd.DataFrame) -> pd.DataFrame:
     latest = indicators[(indicators["period_rank"] == 1) & (indicators["type"] != "context")]
     rows = []
-    for (ind_id, name), group in latest.groupby(["indicator_id", "indicator_name"], sort=False):
+    for (_ind_id, name), group in latest.groupby(["indicator_id", "indicator_name"], sort=False):
         counts = group["band"].value_counts()
         rows.append({"Indicator": name, "Section": group["section"].iloc[0], "Period": group["period"].iloc[0],
                      "Practices": len(group), "Good": counts.get(scorecard.GOOD, 0),
@@ -398,8 +398,8 @@ def pack_heading(data: ReportData, practice_code: str) -> str:
     name = row["practice_name"] if row is not None else practice_code
     where = "" if row is None else f"PCN {row.get('pcn_code') or '-'}, ICB {row.get('icb_code') or '-'}"
     banner = html.synthetic_banner() if data.synthetic else ""
-    # the house style travels with the pack (nbconvert's template does not know it)
-    return f"<style>{html.CSS}</style>{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
+    # the house style comes with the page shell the pack is published in (packs.pack_page)
+    return f"{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
 
 
 _FUNNELS: dict = {}
@@ -457,7 +457,7 @@ def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) 
     """The peer funnel plots with this practice circled, as an embedded figure."""
     fig, panels = _funnel_panels(indicators, catalogue)
     marks = []
-    for ax, ind, rows in panels:
+    for ax, _ind, rows in panels:
         if practice_code in rows.index:
             own = rows.loc[[practice_code]]
             marks.append(ax.scatter(own["denominator"], own["value"], s=150, facecolors="none", edgecolors="black",
@@ -469,7 +469,7 @@ def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) 
         for mark in marks:
             mark.remove()
     names = ", ".join(ind.name for _, ind, _ in panels)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(html.compact_png(buffer.getvalue())).decode("ascii")  # keeps a pack small
     alt = (f"Funnel plots of {names}: every practice in scope against its denominator with 95% and 99.8% limits "
            f"around the average, points coloured by band; this practice circled in black")
     return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.esc(alt)}">'
