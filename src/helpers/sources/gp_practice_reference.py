@@ -15,7 +15,18 @@ import pandas as pd
 
 from helpers.core import privacy
 from helpers.core.errors import SourceFormatError
-from helpers.sources._common import PRACTICE_CODE, discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import (
+    PRACTICE_CODE,
+    PassedOver,
+    discover,
+    is_synthetic,
+    matching,
+    not_chosen,
+    read_text_csv,
+    require_columns,
+    to_number,
+)
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "gp_practice_reference"
 EPRACCUR_PATTERN = r"(?i)^(SYNTHETIC_)?epraccur\.csv$"
@@ -29,6 +40,14 @@ EPRACCUR_COLUMNS = [
 STATUS = {"A": "Active", "C": "Closed", "D": "Dormant", "P": "Proposed"}
 GP_PRACTICE_SETTING = "4"
 LIST_SIZE_COLUMNS = ["EXTRACT_DATE", "CODE", "NUMBER_OF_PATIENTS"]
+EXPECTED = "ODS epraccur (epraccur.csv) or registered list sizes (gp-reg-pat-prac-all*.csv)"
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    """Files not read, and epraccur extracts but the last (one is read)."""
+    extracts = matching(folder, EPRACCUR_PATTERN)
+    return (_passed_over(folder, [EPRACCUR_PATTERN, LIST_SIZE_PATTERN], EXPECTED)
+            + (not_chosen(extracts, extracts[-1], "epraccur extract") if extracts else []))
 
 
 def read_epraccur(folder: Path) -> pd.DataFrame:
