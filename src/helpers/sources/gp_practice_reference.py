@@ -8,6 +8,7 @@ gives one list size per practice and month, the denominator for per-patient figu
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -50,6 +51,15 @@ def passed_over(folder: Path) -> list[PassedOver]:
             + (not_chosen(extracts, extracts[-1], "epraccur extract") if extracts else []))
 
 
+def _refuse_short_rows(path: Path) -> None:
+    """A row with fewer fields than the layout's: a copy cut off between two fields reads as blanks otherwise."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as f:
+        for line, row in enumerate(csv.reader(f), start=1):
+            if row and len(row) != len(EPRACCUR_COLUMNS):
+                raise SourceFormatError(path, f"expected {len(EPRACCUR_COLUMNS)} fields, found {len(row)} "
+                                              f"(is the file truncated?)", line=line)
+
+
 def read_epraccur(folder: Path) -> pd.DataFrame:
     """Every organisation in epraccur; ``is_gp_practice`` marks prescribing setting 4."""
     path = discover(folder, EPRACCUR_PATTERN)[-1]
@@ -60,6 +70,7 @@ def read_epraccur(folder: Path) -> pd.DataFrame:
     raw = read_text_csv(path, header=None, names=None)
     if raw.shape[1] != len(EPRACCUR_COLUMNS):
         raise SourceFormatError(path, f"expected {len(EPRACCUR_COLUMNS)} columns (ODS epraccur), found {raw.shape[1]}")
+    _refuse_short_rows(path)
     raw.columns = EPRACCUR_COLUMNS
     privacy.refuse_in_frame(raw, path, skip=("telephone",))  # ten-digit phone numbers are not patients
     keep = ["practice_code", "practice_name", "national_grouping", "icb_code", "postcode", "open_date",
