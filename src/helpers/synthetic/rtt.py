@@ -11,8 +11,8 @@ locations and ``13Q`` and ``NONC``. The counts are random draws, not statistics 
 
 Sussex's patients follow a course a board chart can show: a waiting list that rises slowly
 through 2024 and eases in 2025, waits that shorten (more within 18 weeks) and 52-week waiters
-falling by two thirds, so the later months sit on one side of the mean (a shift). Other ICBs'
-lists grow steadily.
+falling by about four fifths, so the later months sit on one side of the mean (a shift). Other
+ICBs' lists grow steadily.
 
 The publisher's traps are reproduced on purpose:
 
