@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers.render import templating
 from helpers.render.formats import integer, one_dp, percent  # noqa: F401  (html.integer and friends, as before)
-from helpers.render.templating import Fragment, template  # noqa: F401  (html.Fragment, html.template)
+from helpers.render.templating import Fragment
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
