@@ -201,7 +201,7 @@ def test_figure_embeds_png_with_alt_text():
     out = html.figure(fig, alt='Line "up"', caption="Caption")
     plt.close(fig)
     assert out.startswith('<figure><img src="data:image/png;base64,')
-    assert 'alt="Line &quot;up&quot;"' in out and "<figcaption>Caption</figcaption>" in out
+    assert 'alt="Line &#34;up&#34;"' in out and "<figcaption>Caption</figcaption>" in out
 
 
 def test_atomic_write_never_leaves_partial_file(tmp_path):

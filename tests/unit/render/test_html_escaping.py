@@ -49,7 +49,7 @@ def test_page_kpis_status_and_figure_text():
         out = _safe(html.figure(fig, alt=QUOTE, caption=SCRIPT))
     finally:
         plt.close(fig)
-    assert 'alt="x&quot; onmouseover=&quot;alert(1)"' in out and ESCAPED in out
+    assert 'alt="x&#34; onmouseover=&#34;alert(1)"' in out and ESCAPED in out  # MarkupSafe's spelling of the quote
 
 
 def test_practice_pack_index_and_heading():
