@@ -177,3 +177,14 @@ def test_a_pack_printed_on_a4_fits_its_tables_to_the_page_width(edition):
         tables = browser.evaluate(session, "document.querySelectorAll('table').length")
     assert tables >= 1
     assert overflow == []
+
+
+@pytest.mark.e2e
+def test_packs_print_on_at_most_two_a4_pages(edition):
+    """The longest pack (most text and tables) and the shortest, printed to PDF in Chromium."""
+    by_size = sorted((p for p in (edition / "packs").glob("*.html") if p.name != "index.html"),
+                     key=lambda p: p.stat().st_size)
+    assert by_size
+    with Browser() as browser:
+        counts = {p.name: browser.print_to_pdf(browser.open(p.as_uri()))[1] for p in {by_size[0], by_size[-1]}}
+    assert all(1 <= n <= 2 for n in counts.values()), counts
