@@ -12,7 +12,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: report test bench bench-kill lab sample golden lock clean help
 
 help:
-	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
+	@echo "make report [INPUTS=../shared/data/real] [ORG=QNX] [PERIOD=2026-01]"
+	@echo "                                          run the pipeline, publish reports/index.html"
 	@echo "make test                                 run the tests"
 	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
 	@echo "make lab                                  open JupyterLab on the notebooks"
@@ -29,7 +30,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(PY) -m helpers.pipeline run --inputs $(INPUTS)
+	$(PY) -m helpers.pipeline run --inputs $(INPUTS) $(if $(ORG),--organisation $(ORG)) $(if $(PERIOD),--period $(PERIOD))
 
 test: $(STAMP)
 	$(PY) -m pytest
