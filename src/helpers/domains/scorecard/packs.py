@@ -113,15 +113,15 @@ def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | Non
     root, title = project.root, settings.title
     out_dir = out_dir or (project.out or root) / PACKS_DIR
     data = scorecard_report.load(project, settings)
-    with_data = sorted(data.codes & set(data.indicators["practice_code"]))
+    practices = sorted(data.codes)  # every practice open in the month, with figures or not (its pack says)
     names = data.tables["practices"].set_index("practice_code")["practice_name"]
     bands = data.scores.set_index("practice_code")["band"]
     staging = out_dir.with_name(f".{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)  # a stopped run's
     staging.mkdir(parents=True)
-    generate(root, with_data, {"settings": settings.as_dict()}, out_dir=staging)
+    generate(root, practices, {"settings": settings.as_dict()}, out_dir=staging)
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
-                "file": pack_file(c)} for c in with_data]
+                "file": pack_file(c)} for c in practices]
     synthetic = data.synthetic
     (staging / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic),
                                         encoding="utf-8")
