@@ -7,9 +7,10 @@ Measures, in a scratch copy of the project:
     project's way: one kernel, Papermill parameters, nbclient, one nbconvert exporter;
   * in the same run, the naive loop as the baseline: per practice, the ``papermill`` command
     (new process, new kernel, imports) then ``jupyter nbconvert --to html --no-input``.
-Prints the ratio. Targets (issue): packs at least 10x faster than the naive loop; all England
-under 60 s. The naive loop costs several seconds a pack, so by default it runs on the first
-``--naive`` practices and its per-pack time is compared (``--naive all`` runs every one).
+Prints the ratio, and the packs' sizes (min, median, max). Targets (issue): packs at least 10x
+faster than the naive loop, each at most 150 KB; all England under 60 s. The naive loop costs
+several seconds a pack, so by default it runs on the first ``--naive`` practices and its per-pack
+time is compared (``--naive all`` runs every one).
 
     .venv/bin/python bench/bench_scorecard.py [--inputs ../shared/data/real] [--naive 10]
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -50,9 +52,11 @@ from helpers.core import config
 from helpers.domains.scorecard import packs
 root = Path.cwd()
 params = config.load_params(root)["scorecard_report"]
-entries = packs.build_all(root, params, out_dir=root / "build" / "bench_packs")
+out = root / "build" / "bench_packs"
+entries = packs.build_all(root, params, out_dir=out)
 print(json.dumps({"seconds": time.perf_counter() - started, "packs": len(entries),
-                  "codes": [e["practice_code"] for e in entries]}))
+                  "codes": [e["practice_code"] for e in entries],
+                  "sizes_kb": [(out / e["file"]).stat().st_size / 1024 for e in entries]}))
 """
 
 
@@ -96,6 +100,9 @@ def main() -> int:
         per_fast = fast["seconds"] / max(fast["packs"], 1)
         print(f"Packs, one reused kernel: {fast['packs']} packs in {fast['seconds']:.1f} s "
               f"({per_fast:.2f} s a pack, kernel start and imports included)")
+        sizes = sorted(fast["sizes_kb"]) or [0.0]
+        print(f"Pack size: min {sizes[0]:.0f} KB, median {statistics.median(sizes):.0f} KB, max {sizes[-1]:.0f} KB "
+              f"(target <= 150 KB)")
         import yaml
 
         params = yaml.safe_load((project / "params.yaml").read_text())["scorecard_report"]

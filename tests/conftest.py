@@ -10,6 +10,7 @@ made with plain pandas/csv straight from the CSV, which the tests use to compute
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,10 @@ import pandas as pd
 import pytest
 
 from support import NATIONAL, QE1, REAL, ROOT, CsvBytes, _header, copy_project, plain_read, run_pipeline
+
+# the pinned Data Docs assets (helpers.render.vendor) are fetched once into the repository's own
+# build/cache and shared by every project copy and run the tests make
+os.environ.setdefault("NHS_ANALYTICS_CACHE", str(ROOT / "build" / "cache"))
 
 
 @pytest.fixture(scope="session")

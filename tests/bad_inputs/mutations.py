@@ -128,6 +128,22 @@ def rename(path: Path, name: str, replace: dict[str, str] | None = None) -> None
     (path.parent / name).write_bytes(data)
 
 
+def copy_as(path: Path, name: str) -> None:
+    """A second copy beside the file, under another name (a revised month, an open workbook's lock file)."""
+    (path.parent / name).write_bytes(path.read_bytes())
+
+
+def zip_as(path: Path, name: str, member: str | None = None, keep: bool = False) -> None:
+    """The file zipped as the publisher ships it, holding it as ``member`` (default its own name);
+    the file itself removed unless ``keep``."""
+    import zipfile
+
+    with zipfile.ZipFile(path.parent / name, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr(member or path.name, path.read_bytes())
+    if not keep:
+        path.unlink()
+
+
 # --- workbooks -----------------------------------------------------------------------------------------
 
 def _book(path: Path):
@@ -196,8 +212,8 @@ def xlsx_to_cp1252_csv(path: Path, name: str) -> None:
 
 MUTATIONS = {f.__name__: f for f in (
     set_cell, set_cell_at, drop_column, rename_column, duplicate_line, lines_above_header, add_bom, cp1252_pound,
-    truncate, empty, sparse, rename, xlsx_set, xlsx_set_text, xlsx_add, xlsx_merge, xlsx_insert_rows, xlsx_rename_sheet,
-    xlsx_to_cp1252_csv)}
+    truncate, empty, sparse, rename, copy_as, zip_as, xlsx_set, xlsx_set_text, xlsx_add, xlsx_merge, xlsx_insert_rows,
+    xlsx_rename_sheet, xlsx_to_cp1252_csv)}
 
 
 def apply(folder: Path, file: str, mutation: str, args: dict | None = None) -> None:

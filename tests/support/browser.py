@@ -3,43 +3,98 @@
 ``--remote-debugging-pipe`` makes Chromium read protocol commands from file descriptor 3 and
 write replies and events to descriptor 4, each message JSON ending in a NUL byte. That needs no
 WebSocket client, no chromedriver matching the browser's version and no new Python dependency.
+
+The browser is found as ``make test`` finds it (``tests/support/chromium.py``). Also here: axe-core's
+pinned bundle, fetched from the npm registry with the stdlib, and printing a page to PDF with
+its page count.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
 import tarfile
 import tempfile
 import time
+import urllib.request
+import zlib
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-AXE_VERSION = "4.10.2"  # pinned; fetched from the npm registry into build/cache, never committed
+from support.chromium import find_chromium, missing_message
+
+# axe-core, pinned by version and by the npm registry's sha512 integrity string for its tarball;
+# fetched over HTTPS into build/cache on first use and checked every time it is read.
+AXE_VERSION = "4.10.2"
+AXE_URL = f"https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"
+AXE_INTEGRITY = "sha512-RE3mdQ7P3FRSe7eqCWoeQ/Z9QXrtniSjp1wUjt5nRC3WIpz5rSCve6o3fsZ2aCpJtrZjSZgjwXAoTO5k4tEI0w=="
+
+# Headless, no sandbox (root in containers), and none of the browser's own traffic: without the
+# background-networking, component-update and sync switches it opens connections of its own at
+# start-up, which a machine with no general internet refuses many at a time.
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--disable-dev-shm-usage")
+
+A4_INCHES = (210 / 25.4, 297 / 25.4)
+
+
+def integrity_ok(data: bytes, integrity: str) -> bool:
+    """Whether ``data`` matches an npm ``sha512-<base64>`` integrity string."""
+    algorithm, _, expected = integrity.partition("-")
+    return algorithm == "sha512" and base64.b64encode(hashlib.sha512(data).digest()).decode() == expected
+
+
+def fetch_verified(url: str, integrity: str, dest: Path) -> Path:
+    """``dest``, downloaded from ``url`` unless a copy with the right digest is already there.
+
+    The download is checked before it is renamed into place, so the cache never holds a file
+    that failed the check."""
+    if dest.exists() and integrity_ok(dest.read_bytes(), integrity):
+        return dest
+    with urllib.request.urlopen(url, timeout=120) as response:
+        data = response.read()
+    if not integrity_ok(data, integrity):
+        raise RuntimeError(f"{url} does not match its pinned integrity {integrity}; not used")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(dest)
+    return dest
 
 
 def axe_source(cache: Path) -> str:
-    """axe-core's browser bundle, fetched once with ``npm pack`` into ``cache``."""
-    script = cache / f"axe-core-{AXE_VERSION}" / "axe.min.js"
-    if not script.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm is needed once to fetch axe-core (apt-get install npm)")
-        subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(cache)],
-                       check=True, capture_output=True, timeout=300)
-        with tarfile.open(cache / f"axe-core-{AXE_VERSION}.tgz") as tar:
-            member = tar.getmember("package/axe.min.js")
-            member.name = f"axe-core-{AXE_VERSION}/axe.min.js"
-            tar.extract(member, cache, filter="data")
-    return script.read_text(encoding="utf-8")
+    """axe-core's browser bundle from its pinned, verified npm tarball (kept in ``cache``)."""
+    tarball = fetch_verified(AXE_URL, AXE_INTEGRITY, cache / f"axe-core-{AXE_VERSION}.tgz")
+    with tarfile.open(tarball) as tar:
+        return tar.extractfile("package/axe.min.js").read().decode("utf-8")
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Pages in a PDF, counted as its ``/Type /Page`` objects (``/Pages`` nodes excluded).
+
+    Objects inside compressed object streams are counted too, so it does not depend on how the
+    PDF was written; stdlib only."""
+    pattern = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+    count = len(pattern.findall(pdf))
+    for stream in re.finditer(rb"/Type\s*/ObjStm.*?stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            count += len(pattern.findall(zlib.decompressobj().decompress(stream[1])))
+        except zlib.error:
+            pass
+    return count
 
 
 class Browser:
-    def __init__(self, binary: str = CHROMIUM, timeout: float = 60):
+    def __init__(self, binary: str | None = None, timeout: float = 60, args: tuple[str, ...] = ()):
+        binary = binary or find_chromium()
+        if binary is None:
+            raise RuntimeError(missing_message(tried_to_install=False))
         self.timeout = timeout
         self.profile = tempfile.mkdtemp(prefix="chromium-profile-")
         to_browser_r, self._to_browser = os.pipe()
@@ -52,8 +107,7 @@ class Browser:
             os.set_inheritable(4, True)
 
         self.process = subprocess.Popen(
-            [binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-extensions", "--disable-dev-shm-usage", f"--user-data-dir={self.profile}", "about:blank"],
+            [binary, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}", *args, "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=False, preexec_fn=wire)
         os.close(to_browser_r)
@@ -123,11 +177,11 @@ class Browser:
             if message.get("method") == method and message.get("sessionId") == session:
                 return message
 
-    def open(self, url: str) -> str:
-        """A new page loaded with ``url``; returns its session id (console and log events recorded)."""
+    def open(self, url: str, domains: tuple[str, ...] = ("Page", "Runtime", "Log")) -> str:
+        """A new page loaded with ``url``; returns its session id (events of ``domains`` recorded)."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in domains:
             self.send(f"{domain}.enable", session=session)
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_for("Page.loadEventFired", session)
@@ -139,6 +193,11 @@ class Browser:
         if "exceptionDetails" in result:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def requested(self, session: str) -> list[str]:
+        """Every address the page asked for (record the "Network" domain in :meth:`open`)."""
+        return [e["params"]["request"]["url"] for e in self.events
+                if e.get("sessionId") == session and e.get("method") == "Network.requestWillBeSent"]
 
     def console_errors(self, session: str) -> list[str]:
         """Errors the page raised or logged: console.error, uncaught exceptions, failed loads."""
@@ -154,3 +213,13 @@ class Browser:
             elif e.get("method") == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
                 errors.append(p["entry"].get("text", ""))
         return errors
+
+    def print_to_pdf(self, session: str) -> tuple[bytes, int]:
+        """The page of ``session`` printed as Chromium prints it: A4 unless the page's print CSS
+        says otherwise (``@page`` size and margins win), print media rules, backgrounds kept.
+        Returns the PDF and its page count."""
+        width, height = A4_INCHES
+        result = self.send("Page.printToPDF", {"paperWidth": width, "paperHeight": height, "preferCSSPageSize": True,
+                                               "printBackground": True}, session=session)
+        pdf = base64.b64decode(result["data"])
+        return pdf, pdf_page_count(pdf)

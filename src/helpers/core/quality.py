@@ -12,6 +12,7 @@ from all of them, whichever process produced them.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import io
 import json
@@ -261,26 +262,69 @@ def escaped_for_docs(stored: dict) -> dict:
 
 
 def build_data_docs(results_dir: Path, site_dir: Path, root: Path | None = None) -> Path:
-    """Render GX Data Docs for every stored result into ``site_dir``; returns its index.html."""
+    """Render GX Data Docs for every stored result into ``site_dir``; returns its index.html.
+
+    Runs are named after their results' folder (the domain); an edition names them after the
+    stage and itself (:func:`build_edition_docs`).
+    """
+    return build_edition_docs(results_dir, site_dir, root)
+
+
+def run_id(stored: dict, *, stage: str, edition: str = "") -> RunIdentifier:
+    """The run a stored result belongs to: its stage and edition, at the time it was validated.
+
+    Results are stored without a run (GX then shows ``__none__``); the batch's load time, which
+    GX records as it validates, is the moment of validation.
+    """
+    loaded = (stored.get("meta", {}).get("batch_markers") or {}).get("ge_load_time")
+    try:
+        when = dt.datetime.strptime(loaded, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError):
+        when = None  # GX takes the present moment
+    return RunIdentifier(run_name=f"{stage}@{edition}" if edition else stage, run_time=when)
+
+
+def _stored_by_domain(results_dir: Path) -> list[tuple[str, dict]]:
+    """Each stored result with the folder it sits in (its domain), in :func:`load_results`'s order."""
+    return [(p.parent.name if p.parent != results_dir else "pipeline", json.loads(p.read_text(encoding="utf-8")))
+            for p in sorted(results_dir.rglob("*.json"))]
+
+
+def build_edition_docs(results_dir: Path, site_dir: Path, root: Path | None = None, *, edition: str = "",
+                       stages: dict[str, str] | None = None) -> Path:
+    """GX Data Docs for every stored result in ``site_dir``, made to publish; returns its index.html.
+
+    ``stages`` names the stage that wrote each domain's results folder (default: the domain);
+    runs are named ``<stage>@<edition>``. The pages load only the pinned copies shipped beside
+    them and carry none of GX's promotion (:mod:`helpers.render.data_docs`).
+    """
+    from helpers.render import data_docs
+
     context = _new_context()  # a fresh one: only this site, only the stored results
-    context.add_data_docs_site("site", {
+    site = f"edition {edition}" if edition else "site"  # GX heads the index "Data Docs | <site>"
+    context.add_data_docs_site(site, {
         "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
     schema = ExpectationSuiteValidationResultSchema()
     seen = set()
-    for number, stored in enumerate(load_results(results_dir)):
+    for number, (domain, stored) in enumerate(_stored_by_domain(results_dir)):
         name = stored["suite_name"]
         if name not in seen:
             context.suites.add(load_suite(name, root))
             seen.add(name)
+        run = run_id(stored, stage=(stages or {}).get(domain, domain), edition=edition)
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
-            run_id=RunIdentifier(run_name=stored["meta"].get("run_name") or "pipeline"),
+            run_id=run,
             batch_identifier=f"{number:03d}_{_safe(Path(stored['meta'].get('data_name', 'data')).name)}",
         )
-        context.validation_results_store.set(key, schema.load(escaped_for_docs(stored)))
+        shown = escaped_for_docs(stored)
+        shown["meta"]["run_id"] = run.to_json_dict()  # the page's "Run Name" and "Run Time"
+        context.validation_results_store.set(key, schema.load(shown))
     with contextlib.redirect_stdout(io.StringIO()):
-        context.build_data_docs(site_names=["site"])
+        context.build_data_docs(site_names=[site])
+    data_docs.finish_site(site_dir, root or project_root(), edition=edition)
     return site_dir / "index.html"

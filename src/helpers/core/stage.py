@@ -30,7 +30,7 @@ class StageResult:
 
     domain: str
     files: list[dict] = field(default_factory=list)       # one row per file read
-    skipped: list[Path] = field(default_factory=list)     # files in the folder that were passed over
+    skipped: list = field(default_factory=list)           # files passed over: .name and .reason each
     outcomes: list[Outcome] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
@@ -55,7 +55,8 @@ class StageResult:
         return pd.DataFrame(self.files)
 
     def skipped_table(self) -> pd.DataFrame:
-        return pd.DataFrame({"file passed over": [p.name for p in self.skipped]})
+        return pd.DataFrame({"file passed over": [p.name for p in self.skipped],
+                             "reason": [_reason(p) for p in self.skipped]})
 
     def gates_table(self) -> pd.DataFrame:
         return pd.DataFrame([{
@@ -69,7 +70,7 @@ class StageResult:
         read = ", ".join(names) if 0 < len(names) <= 3 else f"{len(names)} files"
         parts = [f"read {read}", *(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in self.facts.items())]
         if self.skipped:
-            parts.append(f"passed over {', '.join(p.name for p in self.skipped)}")
+            parts.append(f"passed over {', '.join(f'{p.name} ({_reason(p)})' for p in self.skipped)}")
         q = self.quarantine
         if q.empty:
             parts.append("no rows set aside")
@@ -89,9 +90,14 @@ def start(domain: str, project: Project) -> StageResult:
     return StageResult(domain)
 
 
-def log_skipped(result: StageResult, why: str) -> None:
-    for path in result.skipped:
-        log.info("Passed over %s: %s", path.name, why)
+def _reason(item) -> str:
+    return getattr(item, "reason", "") or "not a file name this stage reads"
+
+
+def log_skipped(result: StageResult) -> None:
+    """Each file passed over, with its reason, in the stage's log (and so its notebook)."""
+    for item in result.skipped:
+        log.info("Passed over %s: %s", item.name, _reason(item))
 
 
 def one_file(files: list[Path], what: str) -> Path:

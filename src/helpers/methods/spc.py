@@ -264,7 +264,7 @@ def chart(frame: pd.DataFrame, *, direction: str = INCREASE, cfg: Settings | str
     for rule in RULES:
         out[f"{rule}_high"] = False
         out[f"{rule}_low"] = False
-    for seg, idx in out.groupby("segment").groups.items():
+    for idx in out.groupby("segment").groups.values():
         v = out.loc[idx, "value"].to_numpy()
         lim = limits(v, cfg)
         if lim is None:

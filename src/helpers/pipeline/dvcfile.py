@@ -65,8 +65,8 @@ def stage_entry(stage: Stage) -> dict:
         outs = [*stages.domain_outputs(stage.domain), _validation(stage.domain), *outs]
     else:
         deps += [*stages.domain_outputs(stage.domain), _validation(stage.domain)]
-        for domain in stage.uses:
-            deps += stages.domain_outputs(domain)
+        for domain in stage.uses:  # a report states whose checks its tables passed, so both
+            deps += [*stages.domain_outputs(domain), _validation(domain)]
         if stage.domain == "board":  # the paper embeds every report stage's board section
             for domain, name in stages.board_domains():
                 deps += [*stages.domain_outputs(domain), _validation(domain)]

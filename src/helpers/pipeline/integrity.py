@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from helpers.pipeline.publish import EDITIONS, LATEST
+from helpers.render import html
 
 
 class _Links(HTMLParser):
@@ -51,8 +52,8 @@ def page_problems(page: Path) -> list[str]:
     if not page.is_file():
         return [f"{page}: missing"]
     text = page.read_text(encoding="utf-8", errors="replace")
-    if not text.rstrip().lower().endswith("</html>"):
-        return [f"{page}: cut short (no closing </html>)"]
+    if not text.rstrip().lower().endswith(html.PAGE_END):
+        return [f"{page}: cut short (no closing {html.PAGE_END})"]
     return [f"{page}: broken link {link}" for link in broken_links(page)]
 
 
@@ -76,7 +77,7 @@ def reports_problems(reports: Path) -> list[str]:
     """``reports/index.html``, ``reports/latest`` and every edition the index links to, whole."""
     index, latest = reports / "index.html", reports / LATEST
     problems = page_problems(index)
-    if not latest.is_symlink() or not latest.resolve().parent == (reports / EDITIONS).resolve():
+    if not latest.is_symlink() or latest.resolve().parent != (reports / EDITIONS).resolve():
         problems.append(f"{latest}: not a link to an edition")
     elif latest.resolve().name.startswith("."):
         problems.append(f"{latest}: points at a hidden (staging or deleted) folder")

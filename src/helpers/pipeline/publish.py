@@ -27,7 +27,7 @@ from nbconvert import HTMLExporter
 
 from helpers.core import quality
 from helpers.core.provenance import now_utc, remove_path, write_text
-from helpers.pipeline import exports
+from helpers.pipeline import exports, stages
 from helpers.render import html
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,18 @@ def clear_leftovers(reports: Path) -> list[Path]:
     return found
 
 
+def validation_stages(root: Path | None = None) -> dict[str, str]:
+    """Which stage writes each ``build/validation/<domain>`` folder: each domain's cleanse stage."""
+    return {stage.domain: stage.name for stage in stages.cleanse_stages()}
+
+
+def _stamp_edition(folder: Path, name: str) -> None:
+    """Pages made before the edition (the packs) told which edition they are in."""
+    text = f"Edition {name} ({edition_label(name)})"
+    for page in folder.rglob("*.html"):
+        page.write_text(html.stamp_edition(page.read_text(encoding="utf-8"), text), encoding="utf-8")
+
+
 def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
                    validation_dir: Path, provenance: dict, title: str, folders: list[Path],
                    csv_exports: list[str] = ()) -> list[dict]:
@@ -199,6 +211,7 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
         entries.append({"title": doc.title, "href": doc.file, "note": ""})
     for folder in folders:
         shutil.copytree(folder, staging / folder.name)
+        _stamp_edition(staging / folder.name, name)
         index = folder / "index.html"
         if index.exists():  # its <title> names it on the edition's index
             found = re.search(r"<title>(.*?)</title>", index.read_text(encoding="utf-8"), re.S)
@@ -207,7 +220,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
                             "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
     entries += exports.write(root / "data" / "processed", staging / "downloads", list(csv_exports))
     log.info("Building Data Docs")
-    quality.build_data_docs(validation_dir, staging / "data-docs", root)
+    quality.build_edition_docs(validation_dir, staging / "data-docs", root, edition=name,
+                               stages=validation_stages(root))
     entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",
                     "href": "data-docs/index.html", "note": "every check on every input and output",
                     "group": AUDIT})

@@ -70,11 +70,11 @@ STAGES: list[Stage] = [
                                       "gp_practice_reference"), files=("catalogue/indicators.yaml",),
           uses=("organisation",)),
     Stage("report_scorecard", "scorecard", REPORT, "notebooks/40_report_scorecard.ipynb", "scorecard_report",
-          "ReportSettings", files=("catalogue/indicators.yaml",),
+          "ReportSettings", files=("catalogue/indicators.yaml",), uses=("organisation",),
           document=("GP practice balanced scorecard", "gp-practice-scorecard.html")),
     Stage("packs_scorecard", "scorecard", PACKS, "notebooks/41_packs_scorecard.ipynb", "scorecard_report",
           "ReportSettings", files=("catalogue/indicators.yaml", "notebooks/templates/practice_pack.ipynb"),
-          publishes="build/packs"),
+          uses=("organisation",), publishes="build/packs"),
     # --- QIPP savings tracker and action plan tracker
     Stage("cleanse_qipp", "qipp", CLEANSE, "notebooks/50_cleanse_qipp.ipynb", "qipp", "CleanseSettings",
           sources=("qipp_tracker",)),
@@ -88,9 +88,9 @@ STAGES: list[Stage] = [
     # domains' tables, then the paper, which embeds every report stage's board section; keep it last
     Stage("cleanse_board", "board", CLEANSE, "notebooks/80_cleanse_board.ipynb", "board", "CleanseSettings",
           sources=("ae_national_timeseries", "rtt_national_timeseries"), files=("board_measures.yaml",),
-          uses=("rtt", "referrals", "scorecard")),
+          uses=("organisation", "rtt", "referrals", "scorecard")),
     Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
-          files=("board_cover.yaml", "board_measures.yaml"),
+          files=("board_cover.yaml", "board_measures.yaml"), uses=("organisation",),
           document=("Integrated performance report", "board-paper.html")),
 ]
 

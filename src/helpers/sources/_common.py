@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +17,89 @@ from helpers.core.errors import InputMissingError, SourceFormatError
 PRACTICE_CODE = re.compile(r"^[A-Z]\d{5}$")  # ODS GP practice code, e.g. H82006
 
 
+@dataclass(frozen=True)
+class PassedOver:
+    """A file in a source folder that its reader does not read, and why.
+
+    Readers list these rather than drop them silently, so that a month saved under an
+    unexpected name shows in the cleanse notebook and the preflight check instead of vanishing.
+    """
+
+    path: Path
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reason})"
+
+
+NOTE_SUFFIXES = {".md", ".txt", ".pdf", ".doc", ".docx", ".htm", ".html", ".rtf"}
+
+
+def is_lock_file(path: Path) -> bool:
+    """Office's owner file (``~$name.xlsx``), present while someone has the workbook open."""
+    return path.name.startswith("~$")
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The files a reader considers, sorted; hidden ones (``.DS_Store``, ``.gitkeep``) are not data."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def why_not_read(path: Path, expected: str, known: dict[str, str] | None = None) -> str:
+    """The reason a file whose name matches none of a reader's patterns is passed over.
+
+    ``known`` maps name patterns of files the reader knows and does not need (other parts of
+    a publisher's pack, say) to the reason given for them.
+    """
+    if is_lock_file(path):
+        return "an Office lock file (the workbook is open in Excel), not data"
+    for pattern, reason in (known or {}).items():
+        if re.search(pattern, path.name):
+            return reason
+    if path.suffix.lower() in NOTE_SUFFIXES:
+        return "notes, not data"
+    return f"not named as {expected}"
+
+
+def passed_over(folder: Path, patterns: Iterable[str], expected: str,
+                known: dict[str, str] | None = None) -> list[PassedOver]:
+    """Files in ``folder`` matching none of ``patterns`` (lock files always), each with its reason.
+
+    ``expected`` says what the reader does read, e.g. "an OHID Fingertips export (fingertips_*.csv)".
+    A missing folder gives none: the reader itself reports it.
+    """
+    if not folder.is_dir():
+        return []
+    patterns = list(patterns)
+    return [PassedOver(p, why_not_read(p, expected, known)) for p in folder_files(folder)
+            if is_lock_file(p) or not any(re.search(pattern, p.name) for pattern in patterns)]
+
+
+def matching(folder: Path, pattern: str) -> list[Path]:
+    """Files in ``folder`` whose names match ``pattern``, sorted; none if there is no folder."""
+    if not folder.is_dir():
+        return []
+    return [p for p in folder_files(folder) if not is_lock_file(p) and re.search(pattern, p.name)]
+
+
+def not_chosen(files: list[Path], chosen: Path, what: str) -> list[PassedOver]:
+    """Files of a kind read one at a time that lost to ``chosen`` (the last by name)."""
+    return [PassedOver(p, f"another {what} is read: {chosen.name} (the last by name)") for p in files if p != chosen]
+
+
 def discover(folder: Path, pattern: str, what: str = "file") -> list[Path]:
     """Files in ``folder`` whose names match ``pattern`` (sorted); missing folder or none -> exit 3.
 
-    ``what`` names the expected file in the message, e.g. "QIPP tracker (XLSX or CSV)".
+    ``what`` names the expected file in the message, e.g. "QIPP tracker (XLSX or CSV)". Hidden
+    files and Office lock files never match (see :func:`passed_over`).
     """
     if not folder.is_dir():
         raise InputMissingError(f"{folder}: source folder not found (expected a {what} in it)")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and re.search(pattern, p.name))
+    files = matching(folder, pattern)
     if not files:
         raise InputMissingError(f"{folder}: no {what} (names matching {pattern!r})")
     for path in files:

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.errors import SourceFormatError
+from helpers.sources._common import PassedOver
 from helpers.sources._common import discover as _discover
+from helpers.sources._common import passed_over as _passed_over
 from helpers.sources.qipp_tracker import _cells, _text
 
 SOURCE_FOLDER = "action_plan"
@@ -34,6 +36,11 @@ ACTION = re.compile(r"^(?P<ref>\d+(?:\.\d+)+)\.?\s+(?P<text>.*)$", re.S)
 
 def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[Path]:
     return _discover(folder, pattern, "action plan (XLSX or CSV)")
+
+
+def passed_over(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[PassedOver]:
+    return _passed_over(folder, [pattern], "an action plan (a name with 'action plan', XLSX or CSV; "
+                                           "actions.file_pattern)")
 
 
 def _header(row: list) -> dict[int, str]:

@@ -25,7 +25,9 @@ import pandas as pd
 
 from helpers.core.errors import SourceFormatError
 from helpers.sources import timeseries as ts
+from helpers.sources._common import PassedOver
 from helpers.sources._common import discover as _discover
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "ae_national_timeseries"
 SHEETS = ("Activity", "Performance")
@@ -34,8 +36,15 @@ PERCENT_4H = "Percentage in 4 hours or less (all)"
 TOTAL_ATTENDANCES = "Total Attendances"
 
 
+EXPECTED = "an A&E time-series workbook (Monthly-AE-Time-Series-<Month>-<YYYY>.xls)"
+
+
 def find_files(folder: Path) -> list[Path]:
-    return _discover(folder, FILE_PATTERN.pattern, "A&E time-series workbook (Monthly-AE-Time-Series-<Month>-<YYYY>.xls)")
+    return _discover(folder, FILE_PATTERN.pattern, EXPECTED.removeprefix("an "))
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    return _passed_over(folder, [FILE_PATTERN.pattern], EXPECTED)
 
 
 def _header_row(rows: list[list], path: Path, sheet: str) -> tuple[int, int]:

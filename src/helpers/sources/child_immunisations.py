@@ -16,15 +16,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.sources._common import discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import PassedOver, discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "child_immunisations"
 FILE_PATTERN = r"(?i)^(SYNTHETIC_)?GP_immunisations.*\.csv$"
 COLUMNS = ["Year", "ODS_Code", "Age", "Item", "Numerator", "Denominator", "Proportion", "Benchmark", "ODS_Name"]
 
 
+EXPECTED = "COVER coverage by practice (GP_immunisations*.csv)"
+
+
 def files(folder: Path) -> list[Path]:
     return discover(folder, FILE_PATTERN)
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    return _passed_over(folder, [FILE_PATTERN], EXPECTED)
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.errors import SourceFormatError
-from helpers.sources._common import discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import PassedOver, discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "fingertips_practice"
 FILE_PATTERN = r"(?i)^(SYNTHETIC_)?fingertips_.*\.csv$"
@@ -41,8 +42,15 @@ PARENT_COMPARISON = re.compile(r"^Compared to (?!England).*percentiles$")
 GP_AREA_TYPES = {"GP", "GPs"}
 
 
+EXPECTED = "a Fingertips export (fingertips_*.csv)"
+
+
 def files(folder: Path) -> list[Path]:
     return discover(folder, FILE_PATTERN)
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    return _passed_over(folder, [FILE_PATTERN], EXPECTED)
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import SourceFormatError
-from helpers.sources._common import discover, is_synthetic, read_text_csv, to_number
+from helpers.sources._common import PassedOver, discover, is_synthetic, read_text_csv, to_number
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "gp_payments"
 FILE_PATTERN = r"(?i)^(SYNTHETIC_)?nhs_payments_to_general_practice_(\d{2})-(\d{2})\.csv$"
@@ -35,10 +36,24 @@ COLUMNS = {
     "payments_per_weighted_patient": ["Average payments per weighted patient"],
 }
 NUMBERS = ["registered_patients", "weighted_patients", "total_payments", "payments_per_weighted_patient"]
+EXPECTED = "NHS Payments to General Practice (nhs_payments_to_general_practice_YY-YY.csv)"
+# Copies kept under the year alone, as some analysts' repositories keep them: the year is there,
+# but nothing in the name says which publication the file is, so it is listed, not guessed at.
+YEAR_ONLY = r"^\d{2}-\d{2}\.csv$"
 
 
 def files(folder: Path) -> list[Path]:
     return discover(folder, FILE_PATTERN)
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    """Files not read, with the reason; ``18-19.csv`` is told how to be read."""
+    def hint(item: PassedOver) -> PassedOver:
+        if not re.match(YEAR_ONLY, item.name):
+            return item
+        return PassedOver(item.path, f"named by its year alone: if it is NHS Payments to General Practice, "
+                                     f"rename it nhs_payments_to_general_practice_{item.name} to be read")
+    return [hint(item) for item in _passed_over(folder, [FILE_PATTERN], EXPECTED)]
 
 
 def period(path: Path) -> str:

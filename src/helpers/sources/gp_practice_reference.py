@@ -8,6 +8,7 @@ gives one list size per practice and month, the denominator for per-patient figu
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -15,7 +16,18 @@ import pandas as pd
 
 from helpers.core import privacy
 from helpers.core.errors import SourceFormatError
-from helpers.sources._common import PRACTICE_CODE, discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import (
+    PRACTICE_CODE,
+    PassedOver,
+    discover,
+    is_synthetic,
+    matching,
+    not_chosen,
+    read_text_csv,
+    require_columns,
+    to_number,
+)
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "gp_practice_reference"
 EPRACCUR_PATTERN = r"(?i)^(SYNTHETIC_)?epraccur\.csv$"
@@ -29,6 +41,23 @@ EPRACCUR_COLUMNS = [
 STATUS = {"A": "Active", "C": "Closed", "D": "Dormant", "P": "Proposed"}
 GP_PRACTICE_SETTING = "4"
 LIST_SIZE_COLUMNS = ["EXTRACT_DATE", "CODE", "NUMBER_OF_PATIENTS"]
+EXPECTED = "ODS epraccur (epraccur.csv) or registered list sizes (gp-reg-pat-prac-all*.csv)"
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    """Files not read, and epraccur extracts but the last (one is read)."""
+    extracts = matching(folder, EPRACCUR_PATTERN)
+    return (_passed_over(folder, [EPRACCUR_PATTERN, LIST_SIZE_PATTERN], EXPECTED)
+            + (not_chosen(extracts, extracts[-1], "epraccur extract") if extracts else []))
+
+
+def _refuse_short_rows(path: Path) -> None:
+    """A row with fewer fields than the layout's: a copy cut off between two fields reads as blanks otherwise."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as f:
+        for line, row in enumerate(csv.reader(f), start=1):
+            if row and len(row) != len(EPRACCUR_COLUMNS):
+                raise SourceFormatError(path, f"expected {len(EPRACCUR_COLUMNS)} fields, found {len(row)} "
+                                              f"(is the file truncated?)", line=line)
 
 
 def read_epraccur(folder: Path) -> pd.DataFrame:
@@ -41,6 +70,7 @@ def read_epraccur(folder: Path) -> pd.DataFrame:
     raw = read_text_csv(path, header=None, names=None)
     if raw.shape[1] != len(EPRACCUR_COLUMNS):
         raise SourceFormatError(path, f"expected {len(EPRACCUR_COLUMNS)} columns (ODS epraccur), found {raw.shape[1]}")
+    _refuse_short_rows(path)
     raw.columns = EPRACCUR_COLUMNS
     privacy.refuse_in_frame(raw, path, skip=("telephone",))  # ten-digit phone numbers are not patients
     keep = ["practice_code", "practice_name", "national_grouping", "icb_code", "postcode", "open_date",

@@ -26,7 +26,9 @@ import pandas as pd
 
 from helpers.core import privacy
 from helpers.core.errors import SourceFormatError
+from helpers.sources._common import PassedOver
 from helpers.sources._common import discover as _discover
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "qipp_tracker"
 DEFAULT_FILE_PATTERN = r"(?i)^(TRANSCRIBED_|SYNTHETIC_)?.*qipp.*\.(xlsx|csv)$"
@@ -73,6 +75,10 @@ class Tracker:
 
 def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[Path]:
     return _discover(folder, pattern, "QIPP tracker workbook (XLSX or CSV)")
+
+
+def passed_over(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> list[PassedOver]:
+    return _passed_over(folder, [pattern], "a QIPP tracker (a name with 'qipp', XLSX or CSV; qipp.file_pattern)")
 
 
 def parse_amount(value) -> tuple[float, bool]:
@@ -231,8 +237,8 @@ def read(path: Path, *, header_row=DEFAULT_HEADER_ROW, year=None) -> Tracker:
     missing = [c for c in REQUIRED if c not in mapping.values()]
     plan_years = [c[5:] for c in mapping.values() if c.startswith("plan ")]
     if missing or not plan_years:
-        raise SourceFormatError(path, f"header lacks {', '.join(missing + ([] if plan_years else ['an annual plan column (e.g. 2010/11)']))}",
-                                line=h + 1)
+        lacking = missing + ([] if plan_years else ["an annual plan column (e.g. 2010/11)"])
+        raise SourceFormatError(path, f"header lacks {', '.join(lacking)}", line=h + 1)
     title = " ".join(_text(v) for r in rows[:h] for v in r if _text(v))
     tracker_year = _tracker_year(path, title, plan_years, year)
     columns = {name: i for i, name in mapping.items()}

@@ -20,12 +20,26 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.errors import SourceFormatError
-from helpers.sources._common import discover, is_synthetic, read_text_csv, require_columns, to_number
+from helpers.sources._common import (
+    PassedOver,
+    discover,
+    is_synthetic,
+    matching,
+    not_chosen,
+    read_text_csv,
+    require_columns,
+    to_number,
+)
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "qof_2020_21"
 PREVALENCE_PATTERN = r"(?i)^(SYNTHETIC_)?PREVALENCE_\d{4}(_v\d+)?\.csv$"
 GEOGRAPHY_PATTERN = r"(?i)^(SYNTHETIC_)?MAPPING_NHS_GEOGRAPHIES_\d{4}\.csv$"
 PREVALENCE_COLUMNS = ["PRACTICE_CODE", "GROUP_CODE", "REGISTER", "PATIENT_LIST_TYPE", "PRACTICE_LIST_SIZE"]
+# The rest of the publisher's QOF pack: known, and not needed by the scorecard.
+OTHER_QOF_FILES = (r"(?i)^(SYNTHETIC_)?(ACHIEVEMENT|MAPPING_INDICATORS|ORGANISATION_REFERENCE"
+                   r"|PRACTICE_VALIDATION_OUTCOMES|PRACTICE_PCA_EXCL)_")
+EXPECTED = "QOF prevalence (PREVALENCE_<yyyy>.csv) or geography (MAPPING_NHS_GEOGRAPHIES_<yyyy>.csv)"
 GEOGRAPHY_COLUMNS = ["REGION_ODS_CODE", "REGION_NAME", "STP_ODS_CODE", "STP_NAME", "CCG_ODS_CODE", "CCG_NAME",
                      "PCN_ODS_CODE", "PCN_NAME", "PRACTICE_CODE", "PRACTICE_NAME"]
 
@@ -40,6 +54,14 @@ def _year(path: Path) -> str:
 
 def prevalence_files(folder: Path) -> list[Path]:
     return discover(folder, PREVALENCE_PATTERN)
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    """Files not read: other parts of the QOF pack, strangers, and geography mappings but the last."""
+    known = {OTHER_QOF_FILES: "part of the QOF pack the scorecard does not use"}
+    mappings = matching(folder, GEOGRAPHY_PATTERN)
+    return (_passed_over(folder, [PREVALENCE_PATTERN, GEOGRAPHY_PATTERN], EXPECTED, known)
+            + (not_chosen(mappings, mappings[-1], "geography mapping") if mappings else []))
 
 
 def read_prevalence(path: Path) -> pd.DataFrame:

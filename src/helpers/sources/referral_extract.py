@@ -30,13 +30,15 @@ import pandas as pd
 
 from helpers.core import privacy
 from helpers.core.errors import InputMissingError, SourceFormatError
-from helpers.sources._common import check_size, utf8_problem
+from helpers.sources._common import PassedOver, check_size, folder_files, utf8_problem, why_not_read
 
 SOURCE_FOLDER = "referral_gateway"
 
 EXTRACT_PATTERN = r"^(SYNTHETIC_)?referral_extract_(\d{8})\.(csv|csv\.gz|xlsx)$"
 BOOKING_PATTERN = r"^(SYNTHETIC_)?booking_information_(\d{8})\.(csv|xlsx)$"
 LIST_SIZE_PATTERN = r"^(SYNTHETIC_)?practice_list_sizes(_\d{8})?\.(csv|xlsx)$"
+EXPECTED = ("a referral extract, booking information table or practice list sizes file "
+            "(names in docs/referral_extract.md)")
 
 REQUIRED = ["referral_id", "received_date", "practice_code", "priority", "specialty_code", "source",
             "channel", "status"]
@@ -82,12 +84,12 @@ def _as_at(text: str | None) -> dt.date | None:
     return dt.datetime.strptime(text, "%Y%m%d").date() if text else None
 
 
-def discover(folder: Path) -> tuple[list[GatewayFile], list[Path]]:
-    """The gateway files in ``folder`` (by kind, oldest first) and the files passed over."""
+def discover(folder: Path) -> tuple[list[GatewayFile], list[PassedOver]]:
+    """The gateway files in ``folder`` (by kind, oldest first) and the files passed over, with why."""
     if not folder.is_dir():
         raise InputMissingError(f"no {SOURCE_FOLDER}/ folder at {folder}")
     found, skipped = [], []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in folder_files(folder):
         synthetic = path.name.upper().startswith("SYNTHETIC")
         for kind, pattern in (("extract", EXTRACT_PATTERN), ("booking", BOOKING_PATTERN),
                               ("list_sizes", LIST_SIZE_PATTERN)):
@@ -101,9 +103,24 @@ def discover(folder: Path) -> tuple[list[GatewayFile], list[Path]]:
                 found.append(GatewayFile(path, kind, as_at, synthetic))
                 break
         else:
-            skipped.append(path)
+            skipped.append(PassedOver(path, why_not_read(path, EXPECTED)))
     found.sort(key=lambda f: (f.kind, f.as_at or dt.date.min, f.name))
     return found, skipped
+
+
+KIND_NAMES = {"extract": "referral extract", "booking": "booking information table",
+              "list_sizes": "practice list sizes file"}
+
+
+def not_used(files: list[GatewayFile], used: list[GatewayFile | None]) -> list[PassedOver]:
+    """Gateway files found but not read in this run, e.g. earlier weekly snapshots of the extract."""
+    chosen = {f.kind: f for f in used if f}
+
+    def why(f: GatewayFile) -> str:
+        if f.kind in chosen:
+            return f"another {KIND_NAMES[f.kind]} is read in this run: {chosen[f.kind].name}"
+        return f"a {KIND_NAMES[f.kind]} dated after the extract read ({chosen['extract'].name})"
+    return [PassedOver(f.path, why(f)) for f in files if f not in chosen.values()]
 
 
 def choose_extract(files: list[GatewayFile], as_at="latest") -> GatewayFile:

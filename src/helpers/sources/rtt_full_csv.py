@@ -22,7 +22,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,15 @@ import pyarrow.csv as pacsv
 
 from helpers.core import privacy
 from helpers.core.errors import InputMissingError, SourceFormatError
-from helpers.sources._common import check_size, utf8_problem
+from helpers.sources._common import (
+    PassedOver,
+    check_size,
+    folder_files,
+    is_lock_file,
+    is_synthetic,
+    utf8_problem,
+    why_not_read,
+)
 
 SOURCE_FOLDER = "rtt_full_csv"
 
@@ -63,43 +71,108 @@ COLUMNS = ID_COLUMNS + COUNT_COLUMNS
 ROLLUP_CODE = "C_999"  # publisher's total across treatment functions
 HEADER_LINE = 1  # data row i (0-based) is on file line i + 2
 
-# The publisher names files YYYYMMDD-RTT-<Month>-<YYYY>-full-extract.csv; the shipped samples
-# carry a SYNTHETIC_ prefix. Other files in the folder (derived subsets, notes) are not read
-# unless the pattern in params.yaml is widened.
-DEFAULT_FILE_PATTERN = r"^(SYNTHETIC_)?\d{8}-RTT-[A-Za-z]+-\d{4}-full-extract\.csv(\.gz|\.zip)?$"
+# The publisher's extract is named YYYYMMDD-RTT-<Month>-<YYYY>-full-extract.csv, with -revised
+# (once, -revision) when the month is revised and, in older months, the month in capitals
+# (20191031-RTT-OCTOBER-2019-...); it is downloaded as a ZIP named after the month
+# (Full-CSV-data-file-Jan26-ZIP-4M-revised.zip) holding that one CSV, and mirrors often gzip it.
+# The shipped samples carry a SYNTHETIC_ prefix. params.yaml's rtt.file_pattern repeats this.
+DEFAULT_FILE_PATTERN = (r"^(SYNTHETIC_)?\d{8}-RTT-[A-Za-z]+-\d{4}-full-extract(-revised|-revision)?"
+                        r"\.csv(\.gz|\.zip)?$")
 PERIOD_LABEL = re.compile(r"^RTT-(?P<month>[A-Za-z]+)-(?P<year>\d{4})$")
+NAME_STAMP = re.compile(r"(\d{8})-RTT-")  # the month end, as the publisher stamps it in the name
+EXPECTED = ("a publisher's full extract (YYYYMMDD-RTT-<Month>-<YYYY>-full-extract.csv, or a ZIP of one); "
+            "rtt.file_pattern in params.yaml widens the choice")
 
 
 @dataclass(frozen=True)
 class RttFile:
-    """A monthly extract found in the inputs folder."""
+    """A monthly extract found in the inputs folder (``member``: its name inside a publisher's ZIP)."""
 
     path: Path
     synthetic: bool
+    member: str | None = None
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def extract_name(self) -> str:
+        """The extract's own name: the CSV inside a ZIP, else the file's."""
+        return self.member or self.path.name
 
-def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> tuple[list[RttFile], list[Path]]:
-    """The extracts in ``folder`` whose names match ``pattern``, and the files passed over."""
+    @property
+    def month(self) -> str | None:
+        """'YYYYMM' from the publisher's stamp, or None for a name without one (a widened pattern)."""
+        stamp = NAME_STAMP.search(self.extract_name) or NAME_STAMP.search(self.name)
+        return stamp.group(1)[:6] if stamp else None
+
+
+def _zip_files(path: Path) -> list[str]:
+    """Names of the files in a ZIP (folders and macOS resource forks left out)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceFormatError(path, f"cannot open the ZIP ({exc}); the download is probably incomplete: "
+                                      f"download it again") from exc
+    return [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")]
+
+
+def _look_inside(path: Path, regex: re.Pattern) -> RttFile | PassedOver:
+    """A ZIP under any name (the download is named after the month) is read when its one file is an extract."""
+    members = _zip_files(path)
+    inner = [PurePosixPath(m).name for m in members]
+    if len(inner) == 1 and regex.match(inner[0]):
+        synthetic = is_synthetic(path) or is_synthetic(Path(inner[0]))
+        return RttFile(path, synthetic=synthetic, member=inner[0])
+    if len(inner) == 1:
+        return PassedOver(path, f"a ZIP whose one file, {inner[0]!r}, is not named as a full extract")
+    return PassedOver(path, f"a ZIP holding {len(inner)} files, not one full extract")
+
+
+def _stop_if_two_for_a_month(folder: Path, found: list[RttFile]) -> None:
+    """Two files for one month (original and revised, or a CSV and its ZIP) would count it twice."""
+    first: dict[str, RttFile] = {}
+    for file in found:
+        if file.month is None:
+            continue  # no stamp: the cleanse stage compares the periods the rows give
+        if file.month in first:
+            other = first[file.month]
+            month = dt.datetime.strptime(file.month, "%Y%m").strftime("%B %Y")
+            raise SourceFormatError(folder, f"two files for {month}: {_shown(other)} and {_shown(file)}; "
+                                            f"keep one file per month (a revised extract replaces the original)")
+        first[file.month] = file
+
+
+def _shown(file: RttFile) -> str:
+    return f"{file.name} (holding {file.member})" if file.member else file.name
+
+
+def discover(folder: Path, pattern: str = DEFAULT_FILE_PATTERN) -> tuple[list[RttFile], list[PassedOver]]:
+    """The extracts in ``folder`` whose names match ``pattern`` (or a ZIP's one file does), and the
+    files passed over with the reason. Two files for the same month stop the run (exit 2)."""
     if not folder.is_dir():
         raise InputMissingError(f"{folder}: RTT inputs folder not found (expected the publisher's "
                                 f"monthly full-extract CSV files in it)")
     regex = re.compile(pattern)
     found, skipped = [], []
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        if regex.match(path.name):
-            check_size(path)
-            found.append(RttFile(path, synthetic=path.name.upper().startswith("SYNTHETIC")))
-        elif path.suffix.lower() in {".csv", ".gz", ".zip"}:
-            skipped.append(path)
+    for path in folder_files(folder):
+        if regex.match(path.name) and not is_lock_file(path):
+            found.append(RttFile(path, synthetic=is_synthetic(path)))
+        elif path.suffix.lower() == ".zip":
+            kept = _look_inside(path, regex)
+            (found if isinstance(kept, RttFile) else skipped).append(kept)
+        else:
+            skipped.append(PassedOver(path, why_not_read(path, EXPECTED)))
     if not found:
         raise InputMissingError(
             f"{folder}: no RTT full-extract files (names matching {pattern}); "
             f"files present: {', '.join(p.name for p in skipped) or 'none'}"
         )
+    _stop_if_two_for_a_month(folder, found)
+    for file in found:
+        check_size(file.path)
     return found, skipped
 
 
@@ -199,6 +272,15 @@ def read(path: Path) -> pd.DataFrame:
     return frame
 
 
+def extract_name(path: Path) -> str:
+    """The extract's own name: the one file inside a ZIP (the download's name says less), else the file's."""
+    if path.suffix.lower() == ".zip":
+        inner = _zip_files(path)
+        if len(inner) == 1:
+            return PurePosixPath(inner[0]).name
+    return path.name
+
+
 def period_end(label: str, path: Path | None = None) -> dt.date:
     """``RTT-January-2026`` -> 2026-01-31, the month end the publisher's file name carries."""
     match = PERIOD_LABEL.match(str(label))
@@ -221,8 +303,9 @@ def file_period(frame: pd.DataFrame, path: Path, today: dt.date | None = None) -
         raise SourceFormatError(path, f"expected one period in the file, found {sorted(labels)[:5]}",
                                 column="Period")
     end = period_end(labels[0], path)
-    stamp = re.search(r"(\d{8})-RTT-", path.name)
-    if stamp and stamp.group(1) != end.strftime("%Y%m%d"):
+    # The stamp is compared by month: the publisher stamped March 2019 20190330, not 20190331.
+    stamp = NAME_STAMP.search(extract_name(path)) or NAME_STAMP.search(path.name)
+    if stamp and stamp.group(1)[:6] != end.strftime("%Y%m"):
         raise SourceFormatError(path, f"the file name says {stamp.group(1)} but its rows say "
                                       f"{labels[0]} (period end {end:%Y%m%d})", column="Period")
     if end > (today or dt.date.today()):  # a month is published only after it ends

@@ -23,7 +23,9 @@ import pandas as pd
 
 from helpers.core.errors import SourceFormatError
 from helpers.sources import timeseries as ts
+from helpers.sources._common import PassedOver
 from helpers.sources._common import discover as _discover
+from helpers.sources._common import passed_over as _passed_over
 
 SOURCE_FOLDER = "rtt_national_timeseries"
 SHEET = "Full Time Series"
@@ -34,8 +36,15 @@ WAITING_MIL = f"{INCOMPLETE}: Total waiting (mil)"
 OVER_52 = f"{INCOMPLETE}: No. > 52 weeks"
 
 
+EXPECTED = "an RTT overview time-series workbook (RTT-Overview-Timeseries-*.xlsx)"
+
+
 def find_files(folder: Path) -> list[Path]:
-    return _discover(folder, FILE_PATTERN.pattern, "RTT overview time-series workbook (RTT-Overview-Timeseries-*.xlsx)")
+    return _discover(folder, FILE_PATTERN.pattern, EXPECTED.removeprefix("an "))
+
+
+def passed_over(folder: Path) -> list[PassedOver]:
+    return _passed_over(folder, [FILE_PATTERN.pattern], EXPECTED)
 
 
 def _header(rows: list[list], path: Path) -> tuple[int, int, int]:

@@ -1,10 +1,18 @@
 """Synthetic NHS England RTT "Full CSV data file" extracts.
 
 Writes monthly files in the publisher's exact layout (121 columns, CRLF, UTF-8 without BOM,
-quoted names that contain commas) so the pipeline can run without the real downloads. Every
-provider and commissioner in them is invented and named ``SYNTHETIC ...``; only the three ICB
-codes and names (QE1, QF7, QH8) and the national commissioning codes (``13Q``, ``NONC``) are real
-identifiers. The counts are random draws, not statistics about anyone.
+quoted names that contain commas) so the pipeline can run without the real downloads. The
+shipped sample is 24 months, February 2024 to January 2026, for NHS Sussex ICB (QNX) and its
+three sub-ICB locations (09D Brighton and Hove, 70F West Sussex, 97R East Sussex, named as the
+publisher names them), two peer ICBs (QE1, QH8) and the national commissioning hubs. Providers
+and the peers' sub-ICB locations are invented and named ``SYNTHETIC ...`` with codes the
+publisher does not use; the real identifiers are the ICB codes and names, the Sussex sub-ICB
+locations and ``13Q`` and ``NONC``. The counts are random draws, not statistics about anyone.
+
+Sussex's patients follow a course a board chart can show: a waiting list that rises slowly
+through 2024 and eases in 2025, waits that shorten (more within 18 weeks) and 52-week waiters
+falling by about four fifths, so the later months sit on one side of the mean (a shift). Other
+ICBs' lists grow steadily.
 
 The publisher's traps are reproduced on purpose:
 
@@ -24,6 +32,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import gzip
 import io
 import pathlib
 from dataclasses import dataclass
@@ -39,11 +48,13 @@ N_BANDS = OPEN_BAND + 1
 HEADER = src.COLUMNS
 ROLLUP = (src.ROLLUP_CODE, "Total")
 
+SUSSEX = "QNX"
 ICBS = {
+    SUSSEX: "NHS SUSSEX INTEGRATED CARE BOARD",
     "QE1": "NHS LANCASHIRE AND SOUTH CUMBRIA INTEGRATED CARE BOARD",
-    "QF7": "NHS SOUTH YORKSHIRE INTEGRATED CARE BOARD",
     "QH8": "NHS MID AND SOUTH ESSEX INTEGRATED CARE BOARD",
 }
+REGIONS = {SUSSEX: "south east", "QE1": "north west", "QH8": "east of england"}  # for the hubs
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class Provider:
     icb: str
     independent: bool
     size: float  # incomplete pathways (Part_2) at scale 1, all commissioners together
+    main: tuple[str, ...] = ()  # its main commissioners, largest first (default: one drawn at random)
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class Commissioner:
     code: str
     name: str
     icb: str  # "" for national and regional commissioners, as published
+    region: str = ""  # a hub's region ("" for national ones): only that region's providers report to it
+    uptake: tuple[float, float] = (0.0, 0.0)  # a hub's chance of being reported by a trust, and its share
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,14 @@ class Specialty:
 
 
 PROVIDERS = [
+    Provider("RS1", "SYNTHETIC SOUTH DOWNS UNIVERSITY HOSPITALS NHS FOUNDATION TRUST", SUSSEX, False, 24000,
+             ("70F", "09D")),
+    Provider("RS2", "SYNTHETIC WEALD, LEVELS AND COAST HEALTHCARE NHS TRUST", SUSSEX, False, 16000, ("97R",)),
+    Provider("RS3", "SYNTHETIC DOWNLAND COMMUNITY HEALTHCARE NHS FOUNDATION TRUST", SUSSEX, False, 3500,
+             ("70F", "97R")),
+    Provider("RS4", "SYNTHETIC HIGH WEALD SPECIALIST HOSPITAL NHS FOUNDATION TRUST", SUSSEX, False, 2400, ("70F",)),
+    Provider("NX803", "SYNTHETIC ARUN VALLEY HOSPITAL", SUSSEX, True, 1800, ("70F",)),
+    Provider("NX804", "SYNTHETIC OUSE VALLEY TREATMENT CENTRE", SUSSEX, True, 1300, ("97R", "09D")),
     Provider("RZ7", "SYNTHETIC NORTH LAKES HOSPITALS NHS TRUST", "QE1", False, 14000),
     Provider("R7Q", "SYNTHETIC ROYAL BAY, MORECAMBE AND KENDAL HOSPITALS NHS FOUNDATION TRUST",
              "QE1", False, 11000),
@@ -81,25 +103,26 @@ PROVIDERS = [
     Provider("RY0", "SYNTHETIC FYLDE COAST UNIVERSITY HOSPITALS NHS TRUST", "QE1", False, 12000),
     Provider("NX801", "SYNTHETIC HARBOUR VIEW HOSPITAL", "QE1", True, 2200),
     Provider("NY3K5", "SYNTHETIC MOORSIDE TREATMENT CENTRE", "QE1", True, 1600),
-    Provider("RQ2", "SYNTHETIC DON AND DEARNE HOSPITALS NHS FOUNDATION TRUST", "QF7", False, 9000),
-    Provider("NX802", "SYNTHETIC STEEL CITY ELECTIVE SURGERY CENTRE", "QF7", True, 1500),
     Provider("R5K", "SYNTHETIC ESTUARY, THAMES-SIDE AND CROUCH HOSPITALS NHS FOUNDATION TRUST",
              "QH8", False, 10000),
 ]
 
 COMMISSIONERS = [
+    Commissioner("09D", "NHS BRIGHTON AND HOVE (SUB ICB LOCATION)", SUSSEX),
+    Commissioner("70F", "NHS WEST SUSSEX (SUB ICB LOCATION)", SUSSEX),
+    Commissioner("97R", "NHS EAST SUSSEX (SUB ICB LOCATION)", SUSSEX),
     Commissioner("04Z", "NHS SYNTHETIC NORTH LAKES (SUB ICB LOCATION)", "QE1"),
     Commissioner("05Y", "NHS SYNTHETIC LUNE, FYLDE AND WYRE (SUB ICB LOCATION)", "QE1"),
     Commissioner("06U", "NHS SYNTHETIC RIBBLE VALLEY (SUB ICB LOCATION)", "QE1"),
     Commissioner("07Z", "NHS SYNTHETIC WEST PENNINE (SUB ICB LOCATION)", "QE1"),
     Commissioner("08Y", "NHS SYNTHETIC COASTAL PLAIN (SUB ICB LOCATION)", "QE1"),
-    Commissioner("09Z", "NHS SYNTHETIC DON VALLEY (SUB ICB LOCATION)", "QF7"),
-    Commissioner("10Z", "NHS SYNTHETIC DEARNE (SUB ICB LOCATION)", "QF7"),
     Commissioner("K7P3V", "NHS SYNTHETIC ESTUARY AND CROUCH (SUB ICB LOCATION)", "QH8"),
-    Commissioner("13Q", "NATIONAL COMMISSIONING HUB 1", ""),
-    Commissioner("29Z", "SYNTHETIC NORTH WEST - H&J COMMISSIONING HUB", ""),
-    Commissioner("NONC", "#N/A", ""),
+    Commissioner("13Q", "NATIONAL COMMISSIONING HUB 1", "", "", (0.7, 0.02)),
+    Commissioner("29Z", "SYNTHETIC NORTH WEST - H&J COMMISSIONING HUB", "", "north west", (0.25, 0.002)),
+    Commissioner("98Z", "SYNTHETIC SOUTH EAST - H&J COMMISSIONING HUB", "", "south east", (0.25, 0.002)),
+    Commissioner("NONC", "#N/A", "", "", (0.5, 0.006)),
 ]
+ALWAYS_REPORTED = ("13Q", "NONC")  # by the first trust, so that every seed has them
 
 SPECIALTIES = [
     Specialty("C_100", "General Surgery Service", 0.11, 0.35, 0.000, True),
@@ -135,6 +158,35 @@ _KNOTS = {
 # Growth of the waiting list per month, relative to January 2026, so a trend shows.
 _MONTHLY_GROWTH = 0.006
 _REFERENCE_MONTH = 2026 * 12 + 1
+
+# Sussex's course over the sample's 24 months (month 0 = February 2024, 23 = January 2026).
+_SUSSEX_FIRST_MONTH = 2024 * 12 + 2
+_SUSSEX_MONTHS = 23
+_SUSSEX_LIST_SWING = 0.04            # the list rises about 4% into winter 2024/25, then eases
+_SUSSEX_TILT = (0.006, -0.004)       # per-week log slope of waits, first month to last: waits shorten
+_SUSSEX_LONG_WAITS = (1.6, 0.5)      # 52+ week bands, relative: held to August 2024, then cleared steadily
+_SUSSEX_CLEARING_FROM = 6            # August 2024
+
+
+@dataclass(frozen=True)
+class _Course:
+    """How an ICB's patients' waits differ in one month from the shape fixed for all months."""
+
+    level: float  # waiting list size, relative
+    tilt: float  # added per-week log slope of the wait profile
+    long_waits: float  # factor on the bands of 52 weeks and over
+
+
+def _course(icb: str, period_end: dt.date) -> _Course:
+    month = period_end.year * 12 + period_end.month
+    if icb != SUSSEX:
+        return _Course((1 + _MONTHLY_GROWTH) ** (month - _REFERENCE_MONTH), 0.0, 1.0)
+    m = float(np.clip(month - _SUSSEX_FIRST_MONTH, 0, _SUSSEX_MONTHS))
+    clearing = max(0.0, m - _SUSSEX_CLEARING_FROM) / (_SUSSEX_MONTHS - _SUSSEX_CLEARING_FROM)
+    (first_tilt, last_tilt), (held, cleared) = _SUSSEX_TILT, _SUSSEX_LONG_WAITS
+    return _Course(level=1 + _SUSSEX_LIST_SWING * np.sin(np.pi * m / 20),  # highest in December 2024
+                   tilt=first_tilt + (last_tilt - first_tilt) * m / _SUSSEX_MONTHS,
+                   long_waits=held + (cleared - held) * clearing)
 
 
 def _profile(part: str) -> np.ndarray:
@@ -237,6 +289,29 @@ class _Style:
     tilt: float  # provider's per-week log slope of the wait profile
 
 
+def _home_weights(provider: Provider, rng) -> dict[Commissioner, float]:
+    """The provider's own ICB's sub-ICB locations: its main ones largest, then some neighbours."""
+    home = [c for c in COMMISSIONERS if c.icb == provider.icb]
+    main = [c for code in provider.main for c in home if c.code == code] or [home[int(rng.integers(len(home)))]]
+    weights = {}
+    for c in home:
+        if c in main:
+            weights[c] = rng.uniform(3.0, 6.0) if c is main[0] else rng.uniform(1.0, 2.0)
+        elif rng.random() < 0.75:
+            weights[c] = rng.lognormal(0.0, 0.6)
+    return weights
+
+
+def _hub_weights(provider: Provider, rng) -> dict[Commissioner, float]:
+    """National hubs and the provider's region's hub; independent sites report only NONC, and not always."""
+    hubs = [c for c in COMMISSIONERS if not c.icb and c.region in ("", REGIONS[provider.icb])]
+    nonc = next(c for c in hubs if c.code == "NONC")
+    if provider.independent:
+        return {nonc: 0.01} if rng.random() < 0.5 else {}
+    first = provider is PROVIDERS[0]
+    return {c: c.uptake[1] for c in hubs if rng.random() < c.uptake[0] or (first and c.code in ALWAYS_REPORTED)}
+
+
 def _structure(seed: int) -> tuple[list[_Group], dict[str, _Style]]:
     """Provider x commissioner pairs, their specialties and each provider's habits.
 
@@ -245,27 +320,12 @@ def _structure(seed: int) -> tuple[list[_Group], dict[str, _Style]]:
     rng = np.random.default_rng([seed, 0])
     groups = []
     for provider in PROVIDERS:
-        home = [c for c in COMMISSIONERS if c.icb == provider.icb]
         away = [c for c in COMMISSIONERS if c.icb and c.icb != provider.icb]
-        hubs = [c for c in COMMISSIONERS if not c.icb]
-        weights = {}
-        # the provider's main commissioner, then its neighbours
-        main = home[int(rng.integers(len(home)))]
-        for c in home:
-            if c is main:
-                weights[c] = rng.uniform(3.0, 6.0)
-            elif rng.random() < 0.75:
-                weights[c] = rng.lognormal(0.0, 0.6)
+        weights = _home_weights(provider, rng)
         for c in away:
             if rng.random() < (0.15 if provider.independent else 0.3):
                 weights[c] = rng.uniform(0.01, 0.05)
-        if not provider.independent:
-            # the first trust always reports the national hub and NONC, so every seed has them
-            for c, p, w in zip(hubs, (0.7, 0.25, 0.5), (0.02, 0.002, 0.006)):
-                if rng.random() < p or (provider is PROVIDERS[0] and c.code != "29Z"):
-                    weights[c] = w
-        elif rng.random() < 0.5:
-            weights[hubs[-1]] = 0.01  # independent sites often report NONC activity
+        weights.update(_hub_weights(provider, rng))
         total = sum(weights.values())
         offered = [s for s in SPECIALTIES if s.surgical or not provider.independent]
         if provider.independent:
@@ -341,24 +401,26 @@ def generate_month(period_end: dt.date, *, seed: int, scale: float = 1.0) -> lis
     _check_month_end(period_end)
     groups, styles = _structure(seed)
     rng = np.random.default_rng([seed, period_end.year, period_end.month])
-    month_index = period_end.year * 12 + period_end.month
-    growth = (1 + _MONTHLY_GROWTH) ** (month_index - _REFERENCE_MONTH)
+    courses = {icb: _course(icb, period_end) for icb in [*ICBS, ""]}
     flow = _working_days(period_end) / 21.0
     inflow = _band_inflow(period_end)
     weeks = np.arange(N_BANDS)
     # Decisions to admit accumulate with waiting time: about 1 in 10 new waiters, 1 in 3 at a year.
     dta_rate = 0.09 + 0.28 * np.minimum(weeks, 52) / 52
+    long_wait_bands = weeks >= 52
     label = _period_label(period_end)
 
     rows = [list(HEADER)]
     for g in sorted(groups, key=lambda g: (g.provider.icb, g.provider.code, g.commissioner.code)):
         prov, comm, style = g.provider, g.commissioner, styles[g.provider.code]
+        course = courses[comm.icb]
+        waits = inflow * np.where(long_wait_bands, course.long_waits, 1.0)
         counts: dict[str, dict[Specialty, tuple[np.ndarray, int]]] = {p: {} for p in PARTS}
         for spec, spread in zip(g.specialties, g.spread):
             # month-to-month noise is small next to the growth so that the trend shows
-            mean = prov.size * g.weight * spec.share * spread * growth * scale * rng.lognormal(0.0, 0.015)
-            tilt = style.tilt + spec.tilt
-            waiting = rng.multinomial(round(mean), _tilted(_PROFILES["Part_2"], tilt, inflow))
+            mean = prov.size * g.weight * spec.share * spread * course.level * scale * rng.lognormal(0.0, 0.015)
+            tilt = style.tilt + spec.tilt + course.tilt
+            waiting = rng.multinomial(round(mean), _tilted(_PROFILES["Part_2"], tilt, waits))
             dta = rng.binomial(waiting, np.clip(dta_rate * spec.admitted / 0.25, 0, 0.95))
             completed = mean * 0.21 * flow * rng.lognormal(0.0, 0.1)
             admitted = rng.multinomial(rng.poisson(completed * spec.admitted),
@@ -404,16 +466,17 @@ def _to_bytes(rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def file_name(period_end: dt.date) -> str:
-    """The publisher's file name for the month, with a SYNTHETIC_ prefix."""
-    return f"SYNTHETIC_{period_end:%Y%m%d}-{_period_label(period_end)}-full-extract.csv"
+def file_name(period_end: dt.date, *, gzipped: bool = False) -> str:
+    """The publisher's file name for the month, with a SYNTHETIC_ prefix (and .gz, as mirrors keep it)."""
+    return f"SYNTHETIC_{period_end:%Y%m%d}-{_period_label(period_end)}-full-extract.csv" + (".gz" if gzipped else "")
 
 
 def write_month(path: pathlib.Path, period_end: dt.date, *, seed: int, scale: float = 1.0) -> pathlib.Path:
-    """Write one synthetic month to ``path`` (a file) and return the path."""
+    """Write one synthetic month to ``path`` (a file; gzipped when it ends .gz) and return the path."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_to_bytes(generate_month(period_end, seed=seed, scale=scale)))
+    data = _to_bytes(generate_month(period_end, seed=seed, scale=scale))
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)  # mtime 0: same bytes each time
     return path
 
 
@@ -423,10 +486,10 @@ def _previous_month_end(period_end: dt.date) -> dt.date:
 
 def generate_sample(out_dir: pathlib.Path, *, months: int = 3,
                     last_period_end: dt.date = dt.date(2026, 1, 31),
-                    seed: int = 20260131) -> list[pathlib.Path]:
+                    seed: int = 20260131, gzip_older: bool = False) -> list[pathlib.Path]:
     """Writes `months` consecutive monthly files ending at last_period_end into out_dir, named
     SYNTHETIC_<YYYYMMDD>-RTT-<Month>-<YYYY>-full-extract.csv (the publisher's name with a
-    SYNTHETIC_ prefix). Returns the paths, oldest first."""
+    SYNTHETIC_ prefix), all but the last gzipped if ``gzip_older``. Returns the paths, oldest first."""
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
     _check_month_end(last_period_end)
@@ -434,9 +497,14 @@ def generate_sample(out_dir: pathlib.Path, *, months: int = 3,
     while len(ends) < months:
         ends.append(_previous_month_end(ends[-1]))
     out_dir = pathlib.Path(out_dir)
-    return [write_month(out_dir / file_name(end), end, seed=seed) for end in reversed(ends)]
+    return [write_month(out_dir / file_name(end, gzipped=gzip_older and end != last_period_end), end, seed=seed)
+            for end in reversed(ends)]
+
+
+SHIPPED_MONTHS = 24  # February 2024 to January 2026: two years of points for the board's SPC charts
 
 
 def generate(out_root: pathlib.Path) -> list[pathlib.Path]:
-    """The shipped sample: three months to January 2026 in ``<out_root>/rtt_full_csv``."""
-    return generate_sample(pathlib.Path(out_root) / src.SOURCE_FOLDER)
+    """The shipped sample in ``<out_root>/rtt_full_csv``: 24 months to January 2026, the latest as
+    a plain CSV and the earlier ones gzipped (the reader takes both; the folder stays small)."""
+    return generate_sample(pathlib.Path(out_root) / src.SOURCE_FOLDER, months=SHIPPED_MONTHS, gzip_older=True)

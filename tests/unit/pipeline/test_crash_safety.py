@@ -36,13 +36,13 @@ def notebook(path: Path, text: str) -> Path:
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """Inputs for a publish of five documents, 300 packs and a Data Docs site; returns (reports, publish once)."""
-    def data_docs(results, site_dir, root=None):
+    def data_docs(results, site_dir, root=None, **kw):
         (site_dir / "validations").mkdir(parents=True)
         for i in range(40):
             (site_dir / "validations" / f"{i}.html").write_text(PAGE.format(i, ""))
         links = "".join(f'<a href="validations/{i}.html">{i}</a>' for i in range(40))
         (site_dir / "index.html").write_text(PAGE.format("Data Docs", links))
-    monkeypatch.setattr(publish.quality, "build_data_docs", data_docs)
+    monkeypatch.setattr(publish.quality, "build_edition_docs", data_docs)
     (tmp_path / "executed").mkdir()
     documents = [publish.Document(f"Report {i}", f"report-{i}.html", notebook(tmp_path / "executed" / f"{i}.ipynb", f"r{i}"))
                  for i in range(5)]

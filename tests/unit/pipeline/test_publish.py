@@ -33,8 +33,10 @@ def executed_notebook(path: Path, body_html: str) -> Path:
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    monkeypatch.setattr(publish.quality, "build_data_docs",
-                        lambda results, site_dir, root=None: (site_dir.mkdir(), (site_dir / "index.html").write_text("<html>docs</html>")))
+    def data_docs(results, site_dir, root=None, **kw):
+        site_dir.mkdir()
+        (site_dir / "index.html").write_text("<html>docs</html>")
+    monkeypatch.setattr(publish.quality, "build_edition_docs", data_docs)
     report = executed_notebook(tmp_path / "20_report_rtt.ipynb", "<h1>Report</h1><p>figures</p>")
 
     def run(**kw):
@@ -199,7 +201,7 @@ def test_figure_embeds_png_with_alt_text():
     out = html.figure(fig, alt='Line "up"', caption="Caption")
     plt.close(fig)
     assert out.startswith('<figure><img src="data:image/png;base64,')
-    assert 'alt="Line &quot;up&quot;"' in out and "<figcaption>Caption</figcaption>" in out
+    assert 'alt="Line &#34;up&#34;"' in out and "<figcaption>Caption</figcaption>" in out
 
 
 def test_atomic_write_never_leaves_partial_file(tmp_path):

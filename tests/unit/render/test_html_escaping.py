@@ -13,6 +13,7 @@ import pytest
 
 from helpers.domains.actions import report as actions_report
 from helpers.domains.board import report as board_report
+from helpers.domains.organisation.edition import Edition
 from helpers.domains.qipp import report as qipp_report
 from helpers.domains.scorecard import packs
 from helpers.domains.scorecard import report as scorecard_report
@@ -49,7 +50,7 @@ def test_page_kpis_status_and_figure_text():
         out = _safe(html.figure(fig, alt=QUOTE, caption=SCRIPT))
     finally:
         plt.close(fig)
-    assert 'alt="x&quot; onmouseover=&quot;alert(1)"' in out and ESCAPED in out
+    assert 'alt="x&#34; onmouseover=&#34;alert(1)"' in out and ESCAPED in out  # MarkupSafe's spelling of the quote
 
 
 def test_practice_pack_index_and_heading():
@@ -57,12 +58,14 @@ def test_practice_pack_index_and_heading():
     out = _safe(packs.index_page(entries, title=SCRIPT, synthetic=False))
     assert out.count(ESCAPED) >= 3
     tables = {"practices": pd.DataFrame({"practice_code": ["A00001"], "practice_name": [SCRIPT],
-                                         "pcn_code": [SCRIPT], "icb_code": ["QE1"]}),
+                                         "pcn_name": [SCRIPT], "icb_code": ["QE1"]}),
               "provenance": {}}
-    data = scorecard_report.ReportData(tables, settings_for("report_scorecard"), pd.DataFrame(), pd.DataFrame(),
+    icb = Edition("QE1", SCRIPT, pd.Timestamp("2026-01-31"), ())
+    empty = pd.DataFrame()
+    data = scorecard_report.ReportData(tables, settings_for("report_scorecard"), icb, empty, empty, empty, empty,
                                        {"A00001"}, [])
-    heading = scorecard_report.pack_heading(data, "A00001").split("</style>", 1)[1]  # the house style precedes it
-    assert _safe(heading).count(ESCAPED) == 2
+    heading = scorecard_report.pack_heading(data, "A00001")  # the house style comes with the page shell
+    assert "<style" not in heading and _safe(heading).count(ESCAPED) == 3  # practice, PCN and ICB names
 
 
 @pytest.mark.parametrize("label", [qipp_report.rag, actions_report.state, scorecard_report.band_label,

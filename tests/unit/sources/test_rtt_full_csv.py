@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import io
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import support
 from helpers.core.errors import InputMissingError, PipelineError, SourceFormatError
 from helpers.sources import rtt_full_csv as src
 from support import N_BANDS, N_ID, NATIONAL, PUBLISHER_NAME, QE1, RTT_DIR
@@ -86,8 +88,10 @@ def test_discover_picks_publisher_file_and_passes_over_derived():
     found, skipped = src.discover(RTT_DIR)
     assert [f.path for f in found] == [NATIONAL]
     assert found[0].synthetic is False
-    assert QE1 in skipped
-    assert NATIONAL not in skipped
+    reasons = {item.path: item.reason for item in skipped}
+    assert "not named as a publisher's full extract" in reasons[QE1]  # it would count January twice
+    assert reasons[RTT_DIR / "SOURCE.md"] == "notes, not data"
+    assert NATIONAL not in reasons
 
 
 @pytest.mark.parametrize("label, end", [
@@ -267,14 +271,20 @@ def test_discover_names_and_synthetic_flag(tmp_path):
              "20260131-RTT-January-2026-full-extract.xlsx"]
     for name in names:
         (folder / name).write_bytes(b"x")
+    with zipfile.ZipFile(folder / names[0], "w") as z:  # a ZIP is opened when its name does not match
+        z.writestr(names[0].removesuffix(".zip"), b"x")
     found, skipped = src.discover(folder)
     assert sorted(f.name for f in found) == sorted(names[:3])
     assert {f.name: f.synthetic for f in found}[names[1]] is True
     assert {f.name: f.synthetic for f in found}[names[0]] is False
-    assert [p.name for p in skipped] == ["DERIVED_subset_QE1_" + PUBLISHER_NAME]
+    # every other file is listed with its reason, none silently left out
+    assert sorted(p.name for p in skipped) == sorted(names[3:])
+    assert all(p.reason.startswith("not named as a publisher's full extract") for p in skipped)
     # A wider pattern from params.yaml takes the derived file in.
-    found, _ = src.discover(folder, r"^DERIVED_subset_[A-Z0-9]+_\d{8}-RTT-.*full-extract\.csv$")
+    found, skipped = src.discover(folder, r"^DERIVED_subset_[A-Z0-9]+_\d{8}-RTT-.*full-extract\.csv$")
     assert [f.name for f in found] == ["DERIVED_subset_QE1_" + PUBLISHER_NAME]
+    assert {p.name: p.reason for p in skipped}[names[0]] == \
+        "a ZIP whose one file, '20251231-RTT-December-2025-full-extract.csv', is not named as a full extract"
 
 
 def test_count_matrix_reads_blank_as_zero():
@@ -285,3 +295,159 @@ def test_count_matrix_reads_blank_as_zero():
 def test_band_column_names_follow_the_publisher(national_header):
     assert national_header[N_ID:N_ID + N_BANDS] == src.BAND_COLUMNS
     assert national_header == src.COLUMNS
+
+
+# --- the file names the publisher uses, and two files for one month ---------------------------------
+
+JANUARY_ZIP = "Full-CSV-data-file-Jan26-ZIP-4M-revised.zip"  # the download, as NHS England names it
+
+
+@pytest.fixture(scope="module")
+def head_bytes(qe1_bytes) -> bytes:
+    """The QE1 subset's header and first 300 rows: a small extract of January 2026."""
+    return b"\r\n".join(qe1_bytes.split(b"\r\n")[:301]) + b"\r\n"
+
+
+def _zip(path, member: str, data: bytes):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr(member, data)
+    return path
+
+
+def _write(folder, name: str, data: bytes):
+    """``name`` written into ``folder`` as its suffix says: plain, gzipped, or zipped holding the extract."""
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    if name == JANUARY_ZIP:
+        return _zip(path, PUBLISHER_NAME.replace(".csv", "-revised.csv"), data)
+    if name.endswith(".zip"):
+        return _zip(path, name.removesuffix(".zip"), data)
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
+
+
+@pytest.mark.parametrize("name, member", [
+    (PUBLISHER_NAME, None),
+    ("20260131-RTT-January-2026-full-extract-revised.csv", None),
+    ("20260131-RTT-January-2026-full-extract-revision.csv", None),  # June 2019 was published so
+    ("20260131-RTT-JANUARY-2026-full-extract.csv", None),  # older months spell the month in capitals
+    (PUBLISHER_NAME + ".gz", None),
+    (PUBLISHER_NAME + ".zip", None),
+    ("20260131-RTT-January-2026-full-extract-revised.csv.gz", None),
+    (JANUARY_ZIP, "20260131-RTT-January-2026-full-extract-revised.csv"),
+    ("SYNTHETIC_" + PUBLISHER_NAME, None),
+])
+def test_each_publisher_name_is_read_by_default(tmp_path, head_bytes, name, member):
+    path = _write(tmp_path / "rtt_full_csv", name, head_bytes)
+    found, skipped = src.discover(path.parent)
+    assert [(f.path, f.member) for f in found] == [(path, member)] and skipped == []
+    assert found[0].synthetic is name.startswith("SYNTHETIC_")
+    expected = pd.read_csv(io.BytesIO(head_bytes), keep_default_na=False, na_values=[""], dtype=str)
+    frame = src.read(path)
+    assert len(frame) == len(expected) == 300
+    assert frame["Provider Org Code"].tolist() == expected["Provider Org Code"].tolist()
+    assert frame["Total All"].tolist() == expected["Total All"].astype(float).tolist()
+    assert src.file_period(frame, path) == dt.date(2026, 1, 31)
+
+
+def test_params_yaml_pattern_is_the_readers_default():
+    import yaml
+
+    params = yaml.safe_load((support.ROOT / "params.yaml").read_text(encoding="utf-8"))
+    assert params["rtt"]["file_pattern"] == src.DEFAULT_FILE_PATTERN
+
+
+def test_capitalised_month_from_2019(tmp_path, head_bytes):
+    name = "20191031-RTT-OCTOBER-2019-full-extract.csv"
+    path = _write(tmp_path / "rtt_full_csv", name, head_bytes.replace(b"RTT-January-2026", b"RTT-October-2019"))
+    found, _ = src.discover(path.parent)
+    assert [f.name for f in found] == [name]
+    assert src.file_period(src.read(path), path) == dt.date(2019, 10, 31)
+
+
+def test_name_stamped_a_day_early_is_the_same_month(tmp_path, head_bytes):
+    """March 2019 was published as 20190330-RTT-MARCH-2019-full-extract.csv: a stamp inside the month is its month."""
+    name = "20190330-RTT-MARCH-2019-full-extract.csv"
+    path = _write(tmp_path / "rtt_full_csv", name, head_bytes.replace(b"RTT-January-2026", b"RTT-March-2019"))
+    assert src.file_period(src.read(path), path) == dt.date(2019, 3, 31)
+
+
+def test_publisher_zip_checked_against_the_extract_inside(tmp_path, head_bytes):
+    """The download's name says Jan26; the extract inside says which month its rows must be."""
+    folder = tmp_path / "rtt_full_csv"
+    folder.mkdir()
+    path = _zip(folder / JANUARY_ZIP, "20251231-RTT-December-2025-full-extract.csv", head_bytes)
+    with pytest.raises(SourceFormatError) as err:
+        src.file_period(src.read(path), path)
+    assert "20251231" in str(err.value) and "RTT-January-2026" in str(err.value)
+
+
+@pytest.mark.parametrize("members, reason", [
+    (["notes.csv"], "a ZIP whose one file, 'notes.csv', is not named as a full extract"),
+    ([PUBLISHER_NAME, "20251231-RTT-December-2025-full-extract.csv"], "a ZIP holding 2 files, not one full extract"),
+    (["Full-CSV-data-file-Jan26/" + PUBLISHER_NAME, "Full-CSV-data-file-Jan26/notes.txt"],
+     "a ZIP holding 2 files, not one full extract"),
+])
+def test_zip_that_is_not_one_extract_is_passed_over_with_the_reason(tmp_path, head_bytes, members, reason):
+    folder = tmp_path / "rtt_full_csv"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "other.zip", "w") as z:
+        for member in members:
+            z.writestr(member, head_bytes)
+    _write(folder, "20251130-RTT-November-2025-full-extract.csv", head_bytes)
+    found, skipped = src.discover(folder)
+    assert [f.name for f in found] == ["20251130-RTT-November-2025-full-extract.csv"]
+    assert [(p.name, p.reason) for p in skipped] == [("other.zip", reason)]
+
+
+def test_zip_in_a_folder_inside_the_archive_is_read(tmp_path, head_bytes):
+    folder = tmp_path / "rtt_full_csv"
+    folder.mkdir()
+    path = _zip(folder / "download.zip", "Full CSV data file Jan26/" + PUBLISHER_NAME, head_bytes)
+    found, skipped = src.discover(folder)
+    assert [(f.path, f.member) for f in found] == [(path, PUBLISHER_NAME)] and skipped == []
+
+
+def test_zip_that_cannot_be_opened_stops_the_run(tmp_path, head_bytes):
+    folder = tmp_path / "rtt_full_csv"
+    folder.mkdir()
+    whole = _zip(folder / JANUARY_ZIP, PUBLISHER_NAME, head_bytes).read_bytes()
+    (folder / JANUARY_ZIP).write_bytes(whole[: len(whole) // 2])  # an interrupted download
+    with pytest.raises(SourceFormatError, match="cannot open the ZIP") as err:
+        src.discover(folder)
+    assert JANUARY_ZIP in str(err.value) and err.value.exit_code == 2
+
+
+@pytest.mark.parametrize("first, second", [
+    (PUBLISHER_NAME, "20260131-RTT-January-2026-full-extract-revised.csv"),
+    (PUBLISHER_NAME, JANUARY_ZIP),
+    (PUBLISHER_NAME, PUBLISHER_NAME + ".gz"),
+    ("20190330-RTT-MARCH-2019-full-extract.csv", "20190331-RTT-March-2019-full-extract-revised.csv"),
+])
+def test_two_files_for_one_month_stop_naming_both(tmp_path, head_bytes, first, second):
+    folder = tmp_path / "rtt_full_csv"
+    for name in (first, second, "20251231-RTT-December-2025-full-extract.csv"):
+        _write(folder, name, head_bytes)
+    with pytest.raises(SourceFormatError) as err:
+        src.discover(folder)
+    message = str(err.value)
+    assert err.value.exit_code == 2 and message.startswith(str(folder))
+    assert first in message and second in message and "keep one file per month" in message
+    month = "March 2019" if first.startswith("2019") else "January 2026"
+    assert f"two files for {month}" in message
+    if second == JANUARY_ZIP:
+        assert "(holding 20260131-RTT-January-2026-full-extract-revised.csv)" in message
+
+
+def test_two_files_for_one_month_stop_the_cleanse_stage(tmp_path, head_bytes):
+    from helpers.core.errors import PipelineError
+    from helpers.domains.rtt import cleanse
+    from support import scratch, settings_for
+
+    folder = tmp_path / "rtt_full_csv"
+    for name in (PUBLISHER_NAME, JANUARY_ZIP):
+        _write(folder, name, head_bytes)
+    with pytest.raises(PipelineError) as err:
+        cleanse.run({src.SOURCE_FOLDER: folder}, settings_for("cleanse_rtt"), scratch(tmp_path / "out"))
+    assert err.value.exit_code == 2 and PUBLISHER_NAME in str(err.value) and JANUARY_ZIP in str(err.value)
+    assert not (tmp_path / "out" / "data" / "processed").exists()

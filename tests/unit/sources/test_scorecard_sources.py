@@ -141,3 +141,15 @@ def test_epraccur_with_a_header_row_is_refused(tmp_path):
 def test_missing_source_folder_is_input_missing(tmp_path):
     with pytest.raises(InputMissingError):
         fingertips_practice.files(tmp_path / "fingertips_practice")
+
+
+def test_epraccur_cut_off_between_fields_is_refused(tmp_path):
+    """Cut after a closing quote, the last row would read as a practice with blank fields."""
+    lines = (REAL / "gp_practice_reference" / "epraccur.csv").read_bytes().split(b"\n")[:20]
+    cut = lines[19][: lines[19].index(b'","', 40) + 1]  # a few whole fields of line 20
+    folder = tmp_path / "gp_practice_reference"
+    folder.mkdir()
+    (folder / "epraccur.csv").write_bytes(b"\n".join(lines[:19] + [cut]))
+    with pytest.raises(SourceFormatError, match=r"epraccur\.csv, line 20: expected 27 fields, found \d+ "
+                                                r"\(is the file truncated\?\)"):
+        gp_practice_reference.read_epraccur(folder)

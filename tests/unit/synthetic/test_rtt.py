@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import re
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,6 +37,12 @@ NAMES = [
     "SYNTHETIC_20251231-RTT-December-2025-full-extract.csv",
     "SYNTHETIC_20260131-RTT-January-2026-full-extract.csv",
 ]
+# The shipped sample: February 2024 to January 2026, the earlier months gzipped.
+MONTHS = pd.period_range("2024-02", "2026-01", freq="M")
+SHIPPED_NAMES = [f"SYNTHETIC_{m.end_time:%Y%m%d}-RTT-{m:%B}-{m.year}-full-extract.csv" + (".gz" if m != MONTHS[-1] else "")
+                 for m in MONTHS]
+SUSSEX = {"09D": "NHS BRIGHTON AND HOVE (SUB ICB LOCATION)", "70F": "NHS WEST SUSSEX (SUB ICB LOCATION)",
+          "97R": "NHS EAST SUSSEX (SUB ICB LOCATION)"}
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -66,7 +74,7 @@ def test_file_names_and_periods(sample):
     assert [p.name for p in sample] == NAMES
     for path, label in zip(sample, ["RTT-November-2025", "RTT-December-2025", "RTT-January-2026"]):
         assert {row[0] for row in _rows(path)[1:]} == {label}
-        assert 200_000 < path.stat().st_size < 1_000_000
+        assert 200_000 < path.stat().st_size < 1_500_000
 
 
 def test_header_is_the_publishers(january):
@@ -220,9 +228,12 @@ def test_names_with_commas_are_quoted(sample, january):
 def test_organisations(january):
     rows = january[1:]
     assert ("QE1", "NHS LANCASHIRE AND SOUTH CUMBRIA INTEGRATED CARE BOARD") in {(r[1], r[2]) for r in rows}
-    assert "QE1" in {r[5] for r in rows}
-    assert {r[1] for r in rows} <= {"QE1", "QF7", "QH8"}
-    assert {r[5] for r in rows} <= {"QE1", "QF7", "QH8", ""}
+    assert ("QNX", "NHS SUSSEX INTEGRATED CARE BOARD") in {(r[1], r[2]) for r in rows}
+    assert {r[1] for r in rows} == {"QNX", "QE1", "QH8"}
+    assert {r[5] for r in rows} == {"QNX", "QE1", "QH8", ""}
+    # Sussex's sub-ICB locations as the publisher writes them, under their ICB
+    assert {(r[7], r[8]) for r in rows if r[5] == "QNX"} == set(SUSSEX.items())
+    assert {r[6] for r in rows if r[5] == "QNX"} == {"NHS SUSSEX INTEGRATED CARE BOARD"}
     assert all(r[4].startswith("SYNTHETIC ") for r in rows)
     blank_parent = {(r[7], r[8]) for r in rows if r[5] == "" and r[6] == ""}
     assert ("NONC", "#N/A") in blank_parent
@@ -240,6 +251,9 @@ def test_codes_are_invented(january):
     real = {r[3] for r in _rows(REAL)[1:]} | {r[7] for r in _rows(REAL)[1:]}
     ours = {r[3] for r in january[1:]} | {r[7] for r in january[1:]}
     assert ours & real <= {"13Q", "NONC"}
+    # the Sussex sub-ICB locations are real (the QE1 subset does not hold them); providers are invented
+    assert {"09D", "70F", "97R"} <= ours
+    assert all(r[4].startswith("SYNTHETIC ") for r in january[1:])
 
 
 def test_sparse_specialties(january):
@@ -272,8 +286,8 @@ def test_dta_smaller_than_incomplete(data):
     assert 0 < totals["Part_1A"] < totals["Part_1B"] < totals["Part_2"]
 
 
-def test_waiting_list_grows(sample):
-    lists = [sum(int(r[TOTAL_ALL]) for r in _rows(p)[1:] if r[9] == "Part_2" and r[11] == "C_999")
+def test_peer_waiting_list_grows(sample):
+    lists = [sum(int(r[TOTAL_ALL]) for r in _rows(p)[1:] if r[9] == "Part_2" and r[11] == "C_999" and r[5] == "QE1")
              for p in sample]
     assert lists[0] < lists[1] < lists[2]
 
@@ -294,12 +308,74 @@ def test_period_end_must_be_month_end(tmp_path):
 def test_cli_writes_the_shipped_rtt_sample(tmp_path):
     assert synthetic_main(["--out", str(tmp_path), "--only", "rtt"]) == 0
     written = sorted((tmp_path / "rtt_full_csv").iterdir())
-    assert [p.name for p in written] == NAMES
-    assert all(p.read_bytes() == (SHIPPED / p.name).read_bytes() for p in written)
+    assert sorted(p.name for p in written) == sorted(SHIPPED_NAMES)
+    assert all(p.read_bytes() == (SHIPPED / p.name).read_bytes() for p in written), "run make sample"
 
 
 def test_shipped_sample_is_reproducible(sample):
-    shipped = sorted(SHIPPED.glob("SYNTHETIC_*-full-extract.csv"))
-    assert [p.name for p in shipped] == NAMES
-    for ours, theirs in zip(sample, shipped):
-        assert ours.read_bytes() == theirs.read_bytes(), theirs.name
+    """The last three shipped months, unpacked, are the generator's months (gzip changes nothing)."""
+    assert sorted(p.name for p in SHIPPED.iterdir()) == sorted(SHIPPED_NAMES)
+    for ours, name in zip(sample, SHIPPED_NAMES[-3:]):
+        data = (SHIPPED / name).read_bytes()
+        assert ours.read_bytes() == (gzip.decompress(data) if name.endswith(".gz") else data), name
+
+
+def test_shipped_folder_is_small():
+    sizes = {p.name: p.stat().st_size for p in SHIPPED.iterdir()}
+    assert sum(sizes.values()) < 4_000_000
+    assert all(gzip.decompress((SHIPPED / n).read_bytes()) for n in SHIPPED_NAMES[:-1])  # really gzip
+
+
+# --- Sussex's series, as a board paper charts it ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sussex() -> pd.DataFrame:
+    """QNX's incomplete pathways per month from the shipped files, read with plain pandas."""
+    records = []
+    for name in SHIPPED_NAMES:
+        frame = pd.read_csv(SHIPPED / name, dtype=str, keep_default_na=False)  # pandas unpacks .gz itself
+        bands = [c for c in frame.columns if c.startswith("Gt ")]
+        rows = frame[(frame["RTT Part Type"] == "Part_2") & (frame["Treatment Function Code"] != "C_999")
+                     & (frame["Commissioner Parent Org Code"] == "QNX")]
+        counts = rows[bands].replace("", "0").astype(int).to_numpy()
+        records.append({"period": frame["Period"].iloc[0], "waiting": rows["Total All"].astype(int).sum(),
+                        "pct18": 100 * counts[:, :18].sum() / counts.sum(), "over52": counts[:, 52:].sum(),
+                        "by_location": rows.groupby("Commissioner Org Code")["Total All"].apply(
+                            lambda v: v.astype(int).sum()).to_dict()})
+    return pd.DataFrame(records)
+
+
+def longest_run_one_side(values: pd.Series) -> int:
+    """The longest run of consecutive points on one side of the mean (a point on it ends a run)."""
+    sides = list(np.sign(values - values.mean()))
+    best = run = 0
+    for previous, side in zip([0.0, *sides[:-1]], sides):
+        run = run + 1 if side != 0 and side == previous else int(side != 0)
+        best = max(best, run)
+    return best
+
+
+def test_sussex_has_every_month_for_two_years(sussex):
+    assert sussex["period"].tolist() == [f"RTT-{m:%B}-{m.year}" for m in MONTHS]
+    assert all(set(locations) == set(SUSSEX) for locations in sussex["by_location"])
+    west, brighton, east = (sussex["by_location"].str[code] for code in ("70F", "09D", "97R"))
+    assert (west > east).all() and (east > brighton).all()  # West Sussex the largest, as in the real data
+
+
+def test_sussex_waiting_list_changes_slowly(sussex):
+    waiting = sussex["waiting"]
+    assert waiting.pct_change().abs().max() < 0.03
+    assert 0.9 < waiting.min() / waiting.max() < 0.97  # it moves, but by a few per cent over two years
+
+
+def test_sussex_waits_shorten_and_long_waiters_fall(sussex):
+    pct = sussex["pct18"]
+    assert pct.min() > 50 and pct.max() < 70
+    assert pct.tail(6).mean() - pct.head(6).mean() > 3
+    assert sussex["over52"].iloc[-1] < 0.4 * sussex["over52"].iloc[0]
+
+
+def test_sussex_series_shows_a_special_cause_shift(sussex):
+    """Seven or more points in a row on one side of the mean: a shift in Making Data Count's rules."""
+    assert longest_run_one_side(sussex["over52"]) >= 7
+    assert longest_run_one_side(sussex["pct18"]) >= 7

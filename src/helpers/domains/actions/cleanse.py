@@ -27,6 +27,8 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     result = stage.start(DOMAIN, project)
     pattern = settings.file_pattern or plan_src.DEFAULT_FILE_PATTERN
     path = one_file(plan_src.discover(inputs[plan_src.SOURCE_FOLDER], pattern), "action plan")
+    result.skipped = plan_src.passed_over(inputs[plan_src.SOURCE_FOLDER], pattern)
+    stage.log_skipped(result)
     raw = plan_src.read(path)
     result.files.append({"file": path.name, "rows": len(raw), "actions": int((raw["row_type"] == "action").sum()),
                          "transcribed": path.name.upper().startswith("TRANSCRIBED")})

@@ -16,7 +16,7 @@ from helpers.core.errors import InputMissingError
 from helpers.domains.actions import TABLES
 from helpers.domains.actions import measures as actions
 from helpers.domains.actions.settings import ReportSettings
-from helpers.render import html
+from helpers.render import html, template
 
 DOMAIN = "actions"
 STATE_STYLE = {"overdue": "bad", "due now": "bad", "due soon": "neutral", "not yet due": "good",
@@ -55,18 +55,15 @@ def state(value) -> str:
 
 
 def notice(ctx: ReportData) -> str:
-    if ctx.provenance.get("transcribed_sample"):
-        return ('<div class="banner notice" role="note">Sample input: Harrow PCT\'s action plan of 2003/04, '
-                'transcribed from its board paper; the plan records no completion status, so actions past their '
-                f'date show as overdue as at {ctx.as_at:%d %B %Y}. Historic, not current data.</div>')
-    return ""
+    return template("actions/notice.html", transcribed=bool(ctx.provenance.get("transcribed_sample")),
+                    as_at=f"{ctx.as_at:%d %B %Y}")
 
 
 def headline(ctx: ReportData) -> str:
     counts = ctx.plan["state"].value_counts()
-    return html.kpis([(str(len(ctx.plan)), "actions tracked"), (str(counts.get("overdue", 0)), "overdue"),
-                      (str(counts.get("due now", 0) + counts.get("due soon", 0)),
-                       f"due now or within {ctx.soon_days} days"), (str(counts.get("ongoing", 0)), "ongoing")])
+    return template("actions/headline.html", tracked=len(ctx.plan), overdue=counts.get("overdue", 0),
+                    due=counts.get("due now", 0) + counts.get("due soon", 0), soon_days=ctx.soon_days,
+                    ongoing=counts.get("ongoing", 0))
 
 
 def overdue_table(ctx: ReportData) -> pd.DataFrame:
@@ -86,11 +83,10 @@ def summary_section(ctx: ReportData, by: str, title: str) -> str:
 @html.section
 def overdue_section(ctx: ReportData) -> str:
     frame = overdue_table(ctx)
-    if frame.empty:
-        return f"<h3>Overdue actions by lead</h3><p>No action is overdue as at {ctx.as_at:%d %B %Y}.</p>"
-    return ("<h3>Overdue actions by lead</h3>"
-            + html.table(frame, caption=f"{len(frame)} actions overdue or due immediately, as at {ctx.as_at:%d %B %Y}",
-                         formats={"Days overdue": html.integer, "Milestones overdue": html.integer}, row_header="Ref"))
+    table = None if frame.empty else html.table(
+        frame, caption=f"{len(frame)} actions overdue or due immediately, as at {ctx.as_at:%d %B %Y}",
+        formats={"Days overdue": html.integer, "Milestones overdue": html.integer}, row_header="Ref")
+    return template("actions/overdue.html", as_at=f"{ctx.as_at:%d %B %Y}", table=table)
 
 
 @html.section
@@ -98,10 +94,10 @@ def due_soon_section(ctx: ReportData) -> str:
     soon = ctx.plan[ctx.plan["state"] == "due soon"].sort_values("next_due")
     frame = pd.DataFrame({"Ref": soon["ref"], "Lead": soon["lead"], "Action": soon["action"],
                           "Next due": soon["next_due"].dt.strftime("%d %b %Y"), "State": soon["state"].map(state)})
-    return (f"<h3>Due in the next {ctx.soon_days} days</h3>"
-            + html.table(frame, caption=f"{len(frame)} actions with a milestone due by "
-                                        f"{ctx.as_at + dt.timedelta(days=ctx.soon_days):%d %B %Y}",
-                         raw_html={"State"}, row_header="Ref"))
+    table = html.table(frame, caption=f"{len(frame)} actions with a milestone due by "
+                                      f"{ctx.as_at + dt.timedelta(days=ctx.soon_days):%d %B %Y}",
+                       raw_html={"State"}, row_header="Ref")
+    return template("actions/due_soon.html", soon_days=ctx.soon_days, table=table)
 
 
 @html.section
@@ -110,18 +106,17 @@ def quarantine_section(ctx: ReportData) -> str:
     if q.empty:
         return ""
     frame = pd.DataFrame({"Line": q["line"], "Column": q["column"], "Reason": q["reason"]})
-    return ("<h3>Not tracked: missing lead or timescale</h3><p>These rows of the plan cannot be tracked until a "
-            "lead and a timescale (or 'Ongoing') are given.</p>"
-            + html.table(frame, caption=f"{len(q)} rows of the action plan set aside", row_header="Line"))
+    return template("actions/quarantine.html",
+                    table=html.table(frame, caption=f"{len(q)} rows of the action plan set aside", row_header="Line"))
 
 
 def title_section(ctx: ReportData) -> html.Fragment:
-    return html.Fragment(f"<h2>Action plan as at {ctx.as_at:%d %B %Y}</h2>" + notice(ctx) + headline(ctx))
+    return template("actions/title.html", as_at=f"{ctx.as_at:%d %B %Y}", notice=notice(ctx), headline=headline(ctx))
 
 
 def summaries_section(ctx: ReportData) -> html.Fragment:
-    return html.Fragment("<h3>By lead</h3>" + summary_section(ctx, "lead", "Lead") + "<h3>By section</h3>"
-                         + summary_section(ctx, "section", "Section"))
+    return template("actions/summaries.html", by_lead=summary_section(ctx, "lead", "Lead"),
+                    by_section=summary_section(ctx, "section", "Section"))
 
 
 def board_section(project: Project, settings: ReportSettings) -> str:

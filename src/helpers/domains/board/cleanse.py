@@ -61,6 +61,8 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     result = stage.start(DOMAIN, project)
     results_dir = project.validation(DOMAIN)
     tidy, files = read_and_gate(inputs, results_dir, project.root, result)
+    result.skipped = [item for s, folder in inputs.items() for item in board.READERS[s].passed_over(folder)]
+    stage.log_skipped(result)
     measures = board.load_catalogue(project.path(settings.measures))
     missing: list[str] = []
     series = board.series_table(measures, tidy, _processed_reader(project, missing),

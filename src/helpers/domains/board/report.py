@@ -2,13 +2,13 @@
 
 ``build`` is the stage's work: read the national workbooks, gate them, evaluate every measure
 of the catalogue with SPC, gate the result and write ``data/processed/board_*``. The
-``*_section`` functions return HTML for the notebook to display in order: cover sheet, summary
-of exceptions, summary table, exception pages (SPC chart, commentary, actions), the domain
-sections of the stages named in ``params.yaml`` (``board: sections:``), a data-quality appendix
-and a methods and provenance appendix.
+``*_section`` functions render their templates (``render/templates/board/``) for the notebook to
+display in order: cover sheet, summary of exceptions, summary table, exception pages (SPC chart,
+commentary, actions), the domain sections of the stages named in ``params.yaml`` (``board:
+sections:``), a data-quality appendix and a methods and provenance appendix.
 
-Icons are inline SVG with a text label beside them, so their meaning never rests on colour or
-shape alone; every chart has alt text and every table a caption.
+Icons are inline SVG (``render/icons/``) with a text label beside them, so their meaning never
+rests on colour or shape alone; every chart has alt text and every table a caption.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from helpers.domains.board.settings import ReportSettings
 from helpers.domains.organisation import edition
 from helpers.domains.organisation.edition import Edition
 from helpers.methods import spc
-from helpers.render import html, plots
+from helpers.render import html, plots, template
 
 DOMAIN = "board"
 
@@ -116,16 +116,22 @@ def load_cover(path: Path) -> dict:
     return cover
 
 
-def _prose(text: str) -> str:
+def _prose(text: str) -> html.Fragment:
     """Paragraphs and '- ' bullet lists from the cover's plain text."""
-    out, items, para = [], [], []
+    return template("board/prose.html", blocks=prose_blocks(text))
+
+
+def prose_blocks(text: str) -> list[tuple[str, object]]:
+    """Plain text as ("paragraph", text) and ("list", [item, ...]) blocks: a blank line ends a paragraph,
+    '- ' starts a bullet and an indented line continues one."""
+    blocks, items, para = [], [], []
 
     def flush():
         if para:
-            out.append(f"<p>{html.esc(' '.join(para))}</p>")
+            blocks.append(("paragraph", " ".join(para)))
             para.clear()
         if items:
-            out.append("<ul>" + "".join(f"<li>{html.esc(i)}</li>" for i in items) + "</ul>")
+            blocks.append(("list", list(items)))
             items.clear()
 
     for line in str(text).splitlines():
@@ -143,7 +149,7 @@ def _prose(text: str) -> str:
                 flush()
             para.append(s)
     flush()
-    return "".join(out)
+    return blocks
 
 
 # ---- icons --------------------------------------------------------------------------------------
@@ -158,46 +164,18 @@ _ICON = {
 }
 
 
-def icon(key: str | None, kind: str) -> str:
-    """An icon as inline SVG (labelled for screen readers) followed by its meaning in words."""
-    texts = spc.VARIATION_TEXT if kind == "variation" else spc.ASSURANCE_TEXT
+def icon(key: str | None, kind: str) -> html.Fragment:
+    """An icon (``render/icons/<kind>.svg``, labelled for screen readers) followed by its meaning in words."""
     if key is None:
-        return '<span class="icon none">No icon</span>'
+        return template("board/icon.html", key=None)
     fill, letter, arrow = _ICON[key]
-    text = texts[key]
-    ring = ('<circle cx="16" cy="16" r="14" fill="#fff" stroke="{0}" stroke-width="3"/>' if kind == "assurance"
-            else '<circle cx="16" cy="16" r="15" fill="{0}"/>').format(fill)
-    colour = fill if kind == "assurance" else "#fff"
-    mark = {"up": '<path d="M16 3 l5 6 h-10 z" fill="#fff"/>', "down": '<path d="M16 29 l5 -6 h-10 z" fill="#fff"/>',
-            "": ""}[arrow]
-    svg = (f'<svg class="mdc-icon" width="32" height="32" viewBox="0 0 32 32" role="img" aria-label="{html.esc(text)}">'
-           f'<title>{html.esc(text)}</title>{ring}{mark}<text x="16" y="21" text-anchor="middle" font-size="13" '
-           f'font-family="Arial, sans-serif" font-weight="bold" fill="{colour}">{html.esc(letter)}</text></svg>')
-    return f'<span class="icon {html.esc(key.replace("_", "-"))}">{svg}<span class="icon-text">{html.esc(text)}</span></span>'
-
-
-STYLE = """
-<style>
-.cover-meta td, .cover-meta th { padding: 4px 10px; }
-.cover-field { border-left: 6px solid var(--nhs-blue, #005EB8); padding: 2px 14px; margin: 10px 0; }
-.cover-field h3 { margin: 4px 0; }
-.icon { display: inline-flex; align-items: center; gap: 6px; }
-.icon svg { flex: none; }
-.icon-text { font-size: 0.85rem; }
-.icon.none { color: #425563; font-style: italic; }
-.exception-list li { margin-bottom: 6px; }
-.actions th, .actions td { vertical-align: top; }
-.note { color: #425563; font-size: 0.9rem; }
-@media print {
-  section.board-section { break-before: page; }
-  .icon-text { font-size: 0.8rem; }
-}
-</style>
-"""
+    text = (spc.VARIATION_TEXT if kind == "variation" else spc.ASSURANCE_TEXT)[key]
+    return template("board/icon.html", key=key, kind=kind, text=text, fill=fill, letter=letter, arrow=arrow)
 
 
 def style() -> html.Fragment:
-    return html.Fragment(STYLE)
+    """The board paper's own styles (``render/static/board.css``), beside the house style."""
+    return template("board/style.html")
 
 
 # ---- formatting -------------------------------------------------------------------------------------
@@ -240,35 +218,18 @@ def cover_section(ctx: ReportData) -> html.Fragment:
                          "Detail": [ctx.edition.name if ctx.edition else "", c.get("meeting", ""),
                                     f"{meeting.day} {meeting:%B %Y}", c.get("agenda_item", ""), month,
                                     c.get("author", ""), c.get("lead_director", "")]})
-    parts = [f"<h1>{html.esc(c.get('title', 'Integrated performance report'))}</h1>",
-             '<h2 class="keep">Cover sheet</h2>',
-             html.table(meta, caption="About this paper", row_header="Item").replace('class="report"',
-                                                                                     'class="report cover-meta"')]
-    if ctx.synthetic:
-        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
-    for key, label in COVER_FIELDS:
-        parts.append(f'<div class="cover-field"><h3>{html.esc(label)}</h3>{_prose(c[key])}</div>')
-    return html.Fragment("\n".join(parts))
+    return template("board/cover.html", title=c.get("title", "Integrated performance report"),
+                    about=html.table(meta, caption="About this paper", row_header="Item", css_class="cover-meta"),
+                    synthetic=ctx.synthetic, fields=[(label, _prose(c[key])) for key, label in COVER_FIELDS])
 
 
 def exceptions_section(ctx: ReportData) -> html.Fragment:
-    exc = ctx.exceptions
-    parts = ['<h2>Executive summary of exceptions</h2>',
-             f"<p>{len(ctx.results)} measures are reported, with SPC under the <strong>{html.esc(ctx.cfg.name)}"
-             f"</strong> rule set. A measure is an exception when its latest point shows special-cause concern, "
-             f"when its process limits show it will consistently fail its target, or when its data could not be "
-             f"charted. {len(exc)} {'measure is an exception' if len(exc) == 1 else 'measures are exceptions'}.</p>"]
-    if exc:
-        items = "".join(f'<li><a href="#{_anchor(r.measure.reference)}">{html.esc(r.measure.reference)} '
-                        f'{html.esc(r.measure.name)}</a>: {html.esc("; ".join(r.exception))}.</li>' for r in exc)
-        parts.append(f'<ul class="exception-list">{items}</ul>')
     stale_after = ctx.settings.stale_after_months
-    stale = [r for r in ctx.results if r.months_behind is not None and r.months_behind > stale_after]
-    if stale:
-        parts.append("<p>Data more than " + f"{stale_after} months older than the newest measure: "
-                     + "; ".join(f"{html.esc(r.measure.reference)} (to {r.latest_period:%B %Y})" for r in stale)
-                     + ".</p>")
-    return html.Fragment("".join(parts))
+    exceptions = [{"anchor": _anchor(r.measure.reference), "reference": r.measure.reference, "name": r.measure.name,
+                   "why": "; ".join(r.exception)} for r in ctx.exceptions]
+    return template("board/exceptions.html", measures=len(ctx.results), rule_set=ctx.cfg.name, exceptions=exceptions,
+                    stale_after=stale_after,
+                    stale=[r for r in ctx.results if r.months_behind is not None and r.months_behind > stale_after])
 
 
 def summary_table(ctx: ReportData) -> pd.DataFrame:
@@ -300,14 +261,9 @@ def measure_for(ctx: ReportData, result: board.Result) -> str:
 
 
 def summary_section(ctx: ReportData) -> html.Fragment:
-    table = summary_table(ctx)
-    body = html.table(table, caption=f"Measures at a glance: latest value, target and SPC icons "
-                      f"({ctx.cfg.name} rule set)", raw_html={"Variation", "Assurance"}, row_header="Ref")
-    key = ("<p class=\"note\">Variation icons (from the latest point): blue for special-cause improvement, "
-           "orange for concern, purple where neither direction is better, grey for common cause; H or L for "
-           "a high or low signal. Assurance icons (target against the process limits): P consistently passing, "
-           "F consistently failing, ? hit and miss. Every icon is also written out in words.</p>")
-    return html.Fragment('<h2>Summary of measures</h2>' + body + key)
+    table = html.table(summary_table(ctx), caption=f"Measures at a glance: latest value, target and SPC icons "
+                       f"({ctx.cfg.name} rule set)", raw_html={"Variation", "Assurance"}, row_header="Ref")
+    return template("board/summary.html", table=table)
 
 
 def spc_figure(result: board.Result):
@@ -369,48 +325,38 @@ def chart_alt(result: board.Result) -> str:
     return " ".join(parts)
 
 
-def exception_pages(ctx: ReportData) -> html.Fragment:
-    parts = []
-    for r in ctx.exceptions:
-        m = r.measure
-        parts.append(f'<section class="board-section exception"><h2 id="{_anchor(m.reference)}">Exception: '
-                     f'{html.esc(m.reference)} {html.esc(m.name)}</h2>')
-        parts.append(f"<p>{icon(r.variation, 'variation')} {icon(r.assurance, 'assurance')}</p>")
-        parts.append(f"<p><strong>Why this is an exception:</strong> {html.esc('; '.join(r.exception))}.</p>")
-        if r.points is not None:
-            fig = spc_figure(r)
-            parts.append(html.figure(fig, alt=chart_alt(r), caption=f"{m.reference}: {m.name}, XmR chart "
-                                     f"({ctx.cfg.name} rules). Source: {m.source_label}."))
+def _exception_page(ctx: ReportData, r: board.Result) -> dict:
+    """What one exception's page shows: icons, chart, notes, commentary and actions."""
+    m = r.measure
+    chart = None
+    if r.points is not None:
+        fig = spc_figure(r)
+        try:
+            chart = html.figure(fig, alt=chart_alt(r), caption=f"{m.reference}: {m.name}, XmR chart "
+                                f"({ctx.cfg.name} rules). Source: {m.source_label}.")
+        finally:
             plots.plt.close(fig)
-        else:
-            parts.append(f"<p>This measure is not charted: {html.esc('; '.join(r.check.problems))}. The affected "
-                         "cells are listed in the data-quality appendix.</p>")
-        for note in r.check.notes:
-            parts.append(f'<p class="note">Note: {html.esc(note)}.</p>')
-        for reb in m.rebase:
-            parts.append(f'<p class="note">Limits recalculated from {pd.Timestamp(reb["date"]):%B %Y}: '
-                         f'{html.esc(reb["reason"])}.</p>')
-        parts.append("<h3>Commentary</h3>")
-        parts.append(_prose(m.commentary) if m.commentary else "<p>No commentary has been provided by the owner.</p>")
-        parts.append("<h3>Actions</h3>")
-        if m.actions:
-            actions = pd.DataFrame([{"Action": a.get("action", ""), "Lead": a.get("lead", ""),
-                                     "Due": str(a.get("due", ""))} for a in m.actions])
-            parts.append(html.table(actions, caption=f"Actions for {m.reference}", row_header="Action"))
-        else:
-            parts.append(f"<p>No actions recorded yet: the owner ({html.esc(m.owner)}) is asked to bring them to "
-                         "the next meeting.</p>")
-        parts.append("</section>")
-    if not parts:
-        return html.Fragment("<h2>Exceptions</h2><p>No measure is an exception this month.</p>")
-    return html.Fragment("".join(parts))
+    actions = None
+    if m.actions:
+        frame = pd.DataFrame([{"Action": a.get("action", ""), "Lead": a.get("lead", ""), "Due": str(a.get("due", ""))}
+                              for a in m.actions])
+        actions = html.table(frame, caption=f"Actions for {m.reference}", row_header="Action")
+    return {"measure": m, "anchor": _anchor(m.reference), "variation": icon(r.variation, "variation"),
+            "assurance": icon(r.assurance, "assurance"), "why": "; ".join(r.exception), "chart": chart,
+            "problems": "; ".join(r.check.problems), "notes": r.check.notes,
+            "rebases": [(f"{pd.Timestamp(reb['date']):%B %Y}", reb["reason"]) for reb in m.rebase],
+            "commentary": _prose(m.commentary) if m.commentary else None, "actions": actions}
+
+
+def exception_pages(ctx: ReportData) -> html.Fragment:
+    return template("board/exception_pages.html", pages=[_exception_page(ctx, r) for r in ctx.exceptions])
 
 
 def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]]) -> html.Fragment:
     """Each domain's board section, in the order given: (domain, the settings of its report stage)."""
-    parts = [f'<section class="board-section domain">{domain_section(domain, ctx.project, settings)}</section>'
-             for domain, settings in sections]
-    return html.Fragment("".join(parts))
+    # a board section is markup by contract, so it goes into the page as it is
+    return template("board/domains.html", sections=[html.Fragment(domain_section(domain, ctx.project, settings))
+                                                    for domain, settings in sections])
 
 
 def domain_section(domain: str, project: Project, settings: Settings) -> str:
@@ -426,43 +372,35 @@ def domain_section(domain: str, project: Project, settings: Settings) -> str:
     return str(section(project, settings))
 
 
+def _quarantined(ctx: ReportData, path: Path) -> tuple[str, list[html.Fragment]]:
+    """A stage's quarantine file as (domain, [rows by reason, the first rows]); no tables when it is empty."""
+    q = pd.read_parquet(path)
+    domain = path.name.removesuffix("_quarantine.parquet")
+    if q.empty:
+        return domain, []
+    counts = (q.groupby(["source", "reason"], dropna=False).size().rename("rows").reset_index()
+              .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
+    shown = q.head(ctx.settings.quarantine_rows_shown).rename(columns=str.capitalize)
+    return domain, [html.table(counts, caption=f"Quarantined rows from {domain} ({path.name}), by reason",
+                               formats={"Rows": html.integer}),
+                    html.table(shown, caption=f"First {len(shown)} of {len(q):,} quarantined rows from {domain}")]
+
+
 def quality_appendix(ctx: ReportData) -> html.Fragment:
     root = ctx.project.root
     results = []
     for folder in sorted({p.parent for p in (root / VALIDATION).glob("**/*.json")}):
         for r in quality.load_results(folder):
             results.append((folder.relative_to(root / VALIDATION).as_posix(), r))
-    parts = ['<section class="board-section appendix"><h2>Appendix A: data quality</h2>',
-             "<p>Every input and processed table passes Great Expectations checks before a report is built; a "
-             "failed critical check stops publication. Warnings are listed here and in the data-quality "
-             "documentation published with this paper.</p>"]
+    listed = None
     if results:
         table = quality.results_table([r for _, r in results])
         table.insert(0, "stage", [s for s, _ in results])
         table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
         table.columns = [c.capitalize() for c in table.columns]
-        parts.append(html.table(table, caption="Validation results of this run, by stage", raw_html={"Outcome"}))
-    else:
-        parts.append("<p>No validation results were found.</p>")
-    parts.append("<h3>Quarantined values</h3><p>Cells that could not be used as numbers, and measure rows that "
-                 "could not be charted, are kept aside with the reason rather than dropped.</p>")
-    files = sorted(ctx.project.processed.glob("*_quarantine.parquet"))
-    if not files:
-        parts.append("<p>No stage quarantined any rows.</p>")
-    for path in files:
-        q = pd.read_parquet(path)
-        domain = path.name.removesuffix("_quarantine.parquet")
-        if q.empty:
-            parts.append(f"<p>{html.esc(domain)}: no rows quarantined.</p>")
-            continue
-        counts = (q.groupby(["source", "reason"], dropna=False).size().rename("rows").reset_index()
-                  .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
-        parts.append(html.table(counts, caption=f"Quarantined rows from {domain} ({path.name}), by reason",
-                                formats={"Rows": html.integer}))
-        shown = q.head(ctx.settings.quarantine_rows_shown).rename(columns=str.capitalize)
-        parts.append(html.table(shown, caption=f"First {len(shown)} of {len(q):,} quarantined rows from {domain}"))
-    parts.append("</section>")
-    return html.Fragment("".join(parts))
+        listed = html.table(table, caption="Validation results of this run, by stage", raw_html={"Outcome"})
+    quarantines = [_quarantined(ctx, path) for path in sorted(ctx.project.processed.glob("*_quarantine.parquet"))]
+    return template("board/quality_appendix.html", results=listed, quarantines=quarantines)
 
 
 def methods_appendix(ctx: ReportData) -> html.Fragment:
@@ -482,35 +420,12 @@ def methods_appendix(ctx: ReportData) -> html.Fragment:
     settings = pd.DataFrame([{"Setting": k, "Value": json.dumps(v, default=str) if not isinstance(v, str) else v}
                              for k, v in sorted({**ctx.measures_settings, **ctx.settings.as_dict()}.items())])
     suppress = ctx.settings.suppress_below
-    text = (
-        '<section class="board-section appendix"><h2>Appendix B: methods and provenance</h2>'
-        "<h3>Statistical process control</h3>"
-        "<p>Each measure is an XmR (individuals) chart: the mean and process limits at the mean plus or minus "
-        "2.66 times the mean moving range (the moving range is the difference between consecutive months). "
-        "Special cause is flagged by four rules: a point beyond a process limit; a shift, a run of points all "
-        "above or all below the mean; a trend, a run of points each higher (or lower) than the one before; and "
-        "two of three consecutive points beyond two sigma (two thirds of the way to a limit) with all three on "
-        "the same side of the mean. With the improvement direction this gives each point a class (improvement, "
-        "concern, neither, common cause), the variation icon (from the latest point) and the assurance icon "
-        "(whether the target lies outside the latest process limits). Limits are recalculated (rebased) from "
-        "the dates in the measure catalogue; runs do not cross a rebase. "
-        f"This paper uses the <strong>{html.esc(cfg.name)}</strong> rule set.</p>"
-        + html.table(rules, caption="SPC rule sets (presets); the paper uses the one named in params.yaml board: "
-                     "spc_preset", row_header="Setting")
-        + "<p>plotthedots follows the NHSRplotthedots R package; nhse_excel follows NHS England's Making Data "
-        "Count Excel tool, which does not screen moving ranges (wider limits when there are outliers), shows "
-        "limits and icons only from 13 points, lets users choose runs of 6 instead of 7, and shows improvement "
-        "when a point signals both ways.</p>"
-        "<h3>Suppression policy</h3>"
-        "<p>The measures in this paper are national or ICB totals of thousands of patients; no figure identifies "
-        "a person. " + (f"A count below {int(suppress)} would be shown as 'fewer than {int(suppress)}'. "
-                        if suppress else "")
-        + "Patient-level data never reaches this pipeline.</p>"
-        "<h3>Provenance</h3>"
-        f"<p>Code version {html.esc(prov.get('code_version', 'unknown'))}; data processed "
-        f"{html.esc(prov.get('run_at', ''))}; paper built "
-        f"{html.esc(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())}.</p>")
-    return html.Fragment(text + html.table(files, caption="Input files of this edition (every stage)",
-                                  formats={"Bytes": html.integer})
-                + html.table(settings, caption="Board paper parameters (params.yaml board:)", row_header="Setting")
-                + "</section>")
+    return template("board/methods_appendix.html", rule_set=cfg.name, provenance=prov,
+                    suppress_below=int(suppress) if suppress else None,
+                    built=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                    rules=html.table(rules, caption="SPC rule sets (presets); the paper uses the one named in params.yaml "
+                                     "board: spc_preset", row_header="Setting"),
+                    files=html.table(files, caption="Input files of this edition (every stage)",
+                                     formats={"Bytes": html.integer}),
+                    settings=html.table(settings, caption="Board paper parameters (params.yaml board:)",
+                                        row_header="Setting"))

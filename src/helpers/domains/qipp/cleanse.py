@@ -32,6 +32,8 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     result = stage.start(DOMAIN, project)
     pattern = settings.file_pattern or qipp_src.DEFAULT_FILE_PATTERN
     path = one_file(qipp_src.discover(inputs[qipp_src.SOURCE_FOLDER], pattern), "QIPP tracker")
+    result.skipped = qipp_src.passed_over(inputs[qipp_src.SOURCE_FOLDER], pattern)
+    stage.log_skipped(result)
     tracker = qipp_src.read(path, header_row=settings.header_row, year=settings.year)
     result.files.append({"file": path.name, "year": tracker.year, "plan years": ", ".join(tracker.plan_years),
                          "rows": len(tracker.rows), "transcribed": tracker.transcribed, "synthetic": tracker.synthetic})

@@ -19,13 +19,9 @@ from helpers.core.errors import InputMissingError
 from helpers.domains.qipp import TABLES
 from helpers.domains.qipp.measures import RAG_WORDS
 from helpers.domains.qipp.settings import ReportSettings
-from helpers.render import html, plots
+from helpers.render import html, plots, template
 
 DOMAIN = "qipp"
-RAG_STYLE = {  # text and colour: the word is always printed, the colour only reinforces it
-    "R": ("#fbe0de", html.NHS_RED, "#6b0d07"), "A": ("#fff4d6", html.NHS_WARM_YELLOW, "#5c4300"),
-    "G": ("#d5efdf", html.NHS_GREEN, "#00401e"), "n/a": (html.NHS_PALE_GREY, html.NHS_DARK_GREY, "#212b32"),
-}
 
 
 @dataclass
@@ -51,11 +47,8 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
 
 def rag(value) -> str:
     """A RAG rating as a labelled, coloured word (readable without colour)."""
-    key = value if value in RAG_STYLE else "n/a"
-    background, border, text = RAG_STYLE[key]
     word = RAG_WORDS.get(value, "not rated" if value is None or pd.isna(value) else str(value))
-    return (f'<span class="status" style="background:{background};border:1px solid {border};color:{text}">'
-            f"{html.esc(word)}</span>")
+    return template("qipp/rag.html", rating=value if isinstance(value, str) else "n/a", word=word)
 
 
 def money(value) -> str:
@@ -69,23 +62,16 @@ def pct(value) -> str:
 
 
 def notice(ctx: ReportData) -> str:
-    if ctx.provenance.get("transcribed_sample"):
-        return ('<div class="banner notice" role="note">Sample input: South West Essex PCT\'s QIPP tracker for '
-                f'{html.esc(ctx.year)} (month 12), transcribed from its board paper of May 2011. Historic figures '
-                'as printed then, shown to demonstrate the report; not current data.</div>')
-    return ""
+    return template("qipp/notice.html", transcribed=bool(ctx.provenance.get("transcribed_sample")), year=ctx.year)
 
 
 def headline(ctx: ReportData) -> str:
     total = ctx.tables["workstreams"].query("level == 'total'").iloc[0]
-    red = int((ctx.tables["schemes"]["rag"] == "R").sum())
     ytd = ctx.tables["yields"].set_index("measure")
-    return html.kpis([
-        (f"{money(total['delivered'])} of {money(total['due'])}", "savings delivered of those due to date"),
-        (pct(ytd.loc["YTD yield", "computed_pct"]), "year-to-date yield (delivered / due)"),
-        (f"{money(total['forecast'])} of {money(total['plan'])}", "forecast outturn against the annual plan"),
-        (f"{red} of {len(ctx.tables['schemes'])}", "schemes rated Red on savings"),
-    ])
+    return template("qipp/headline.html", delivered=money(total["delivered"]), due=money(total["due"]),
+                    ytd_yield=pct(ytd.loc["YTD yield", "computed_pct"]), forecast=money(total["forecast"]),
+                    plan=money(total["plan"]), red=int((ctx.tables["schemes"]["rag"] == "R").sum()),
+                    schemes=len(ctx.tables["schemes"]))
 
 
 def workstream_table(ctx: ReportData) -> pd.DataFrame:
@@ -104,12 +90,9 @@ def workstream_section(ctx: ReportData) -> str:
     frame = workstream_table(ctx)
     shown = frame.assign(**{c: frame[c].map(rag) for c in ["Milestone RAG", "Savings RAG", "RAG on the sheet"]})
     fmt = {c: money for c in ["Annual plan", "Due", "Delivered", "Variance"]} | {"% of due delivered": pct}
-    return ("<h3>Workstream summary</h3>"
-            "<p>Savings in £m; variance is due less delivered (positive = behind). Ratings are computed from the "
-            "scheme rows by the board's rules; the sheet's own rating is shown beside them.</p>"
-            + html.table(shown, caption=f"QIPP {ctx.year}: savings and milestones by workstream (computed from schemes)",
-                         formats=fmt, raw_html={"Milestone RAG", "Savings RAG", "RAG on the sheet"},
-                         row_header="Workstream"))
+    table = html.table(shown, caption=f"QIPP {ctx.year}: savings and milestones by workstream (computed from schemes)",
+                       formats=fmt, raw_html={"Milestone RAG", "Savings RAG", "RAG on the sheet"}, row_header="Workstream")
+    return template("qipp/workstreams.html", table=table)
 
 
 def plan_chart(ctx: ReportData):
@@ -135,10 +118,11 @@ def chart_section(ctx: ReportData) -> str:
            "shortfalls: " + "; ".join(f"{r.workstream} £{r.delivered:.1f}m delivered of £{r.due:.1f}m due"
                                      for r in short.itertuples()) + ".")
     fig = plan_chart(ctx)
-    out = "<h3>Plan against delivered</h3>" + html.figure(fig, alt=alt, caption=f"QIPP {ctx.year}: savings due to "
-                                                                               "date, delivered and annual plan, £m")
-    plt.close(fig)
-    return out
+    try:
+        chart = html.figure(fig, alt=alt, caption=f"QIPP {ctx.year}: savings due to date, delivered and annual plan, £m")
+    finally:
+        plt.close(fig)
+    return template("qipp/chart.html", chart=chart)
 
 
 def exceptions_table(ctx: ReportData) -> pd.DataFrame:
@@ -155,74 +139,62 @@ def exceptions_section(ctx: ReportData) -> str:
     frame = exceptions_table(ctx)
     limit = ctx.settings.max_exceptions
     shown = frame.head(limit).assign(**{c: lambda f, c=c: f[c].map(rag) for c in ["Savings RAG", "Milestone RAG"]})
-    more = f"<p>{len(frame) - limit} more in the report notebook.</p>" if len(frame) > limit else ""
-    return ("<h3>Schemes in exception</h3><p>Schemes rated Red on savings or milestones, or with any milestone "
-            "slipped, Red first then by size of shortfall.</p>"
-            + html.table(shown, caption=f"QIPP {ctx.year}: {len(frame)} schemes in exception",
-                         formats={c: money for c in ["Due", "Delivered", "Variance"]},
-                         raw_html={"Savings RAG", "Milestone RAG"}, row_header="Scheme") + more)
+    table = html.table(shown, caption=f"QIPP {ctx.year}: {len(frame)} schemes in exception",
+                       formats={c: money for c in ["Due", "Delivered", "Variance"]},
+                       raw_html={"Savings RAG", "Milestone RAG"}, row_header="Scheme")
+    return template("qipp/exceptions.html", table=table, more=max(0, len(frame) - limit))
 
 
 @html.section
 def scenarios_section(ctx: ReportData) -> str:
     sc = ctx.tables["scenarios"]
-    y = ctx.tables["yields"].set_index("measure")
+    y = ctx.tables["yields"].set_index("measure").loc["Forecast yield"]
     frame = pd.DataFrame({"Workstream": sc["workstream"], "Annual plan": sc["plan"], "Forecast": sc["forecast"],
                           "Best": sc["best"], "Middle": sc["middle"], "Worse": sc["worse"],
                           "Gap to plan (middle)": sc["middle_gap"]})
-    printed = y.loc["Forecast yield", "sheet_pct"]
-    note = (f" The sheet prints a forecast yield of {printed:.0f}%; computed from its scheme rows it is "
-            f"{y.loc['Forecast yield', 'computed_pct']:.0f}% (see reconciliation)." if pd.notna(printed) and
-            not y.loc["Forecast yield", "within"] else "")
-    return ("<h3>Forecast scenarios</h3><p>Forecast outturn and best, middle and worse cases against the annual "
-            f"plan. Forecast yield (forecast / plan): {pct(y.loc['Forecast yield', 'computed_pct'])}.{html.esc(note)}</p>"
-            + html.table(frame, caption=f"QIPP {ctx.year}: forecast scenarios by workstream, £m",
-                         formats={c: money for c in frame.columns[1:]}, row_header="Workstream"))
+    table = html.table(frame, caption=f"QIPP {ctx.year}: forecast scenarios by workstream, £m",
+                       formats={c: money for c in frame.columns[1:]}, row_header="Workstream")
+    # the sheet's own figure is worth a note only when it disagrees with its rows
+    printed = y["sheet_pct"] if pd.notna(y["sheet_pct"]) and not y["within"] else None
+    return template("qipp/scenarios.html", forecast_yield=pct(y["computed_pct"]), printed=printed,
+                    computed=y["computed_pct"], table=table)
 
 
 @html.section
 def reconciliation_section(ctx: ReportData) -> str:
     rec = ctx.tables["reconciliation"]
     off = rec[~rec["within"]]
-    checked = f"{len(rec)} comparisons of printed subtotal and total rows with sums of their rows"
-    if off.empty:
-        body = f"<p>All {checked} agree within rounding.</p>"
-    else:
+    totals = None
+    if not off.empty:
         frame = pd.DataFrame({"Row": off["workstream"], "Measure": off["measure"], "Line": off["line"],
                               "Printed": off["sheet"], "Sum of rows": off["computed"], "Difference": off["difference"],
                               "Rounding allows": off["tolerance"]})
-        body = (f"<p>{len(off)} of {checked} differ by more than rounding explains. Both figures are shown; "
-                "the tables above use the sums of the scheme rows.</p>"
-                + html.table(frame, caption="Printed subtotals that do not add up", row_header="Row",
-                             formats={c: (lambda v: "" if pd.isna(v) else f"{v:,.2f}") for c in
-                                      ["Printed", "Sum of rows", "Difference", "Rounding allows"]}))
+        totals = html.table(frame, caption="Printed subtotals that do not add up", row_header="Row",
+                            formats={c: (lambda v: "" if pd.isna(v) else f"{v:,.2f}") for c in
+                                     ["Printed", "Sum of rows", "Difference", "Rounding allows"]})
     diff = ctx.tables["rating_differences"]
+    ratings = None
     if len(diff):
         frame = pd.DataFrame({"Scheme": diff["workstream"] + " / " + diff["scheme"], "Rating": diff["rating"],
                               "On the sheet": diff["sheet"].map(rag), "By the rules": diff["rule"].map(rag),
                               "Rounding can explain it": diff["explained_by_rounding"]})
-        body += ("<p>Ratings on the sheet that differ from the rules applied to its printed figures:</p>"
-                 + html.table(frame, caption="Sheet ratings that differ from the rules",
-                              raw_html={"On the sheet", "By the rules"}, row_header="Scheme"))
-    return "<h3>Reconciliation with the sheet</h3>" + body
+        ratings = html.table(frame, caption="Sheet ratings that differ from the rules",
+                             raw_html={"On the sheet", "By the rules"}, row_header="Scheme")
+    return template("qipp/reconciliation.html", compared=len(rec), differ=len(off), totals=totals, ratings=ratings)
 
 
 def rules_text(ctx: ReportData) -> str:
     rules = ctx.provenance.get("rules", {})
-    fin, ms = rules.get("financial_rag", {}), rules.get("milestone_rag", {})
-    return (f"<p>Savings RAG: Red below {fin.get('red_below_pct')}% of the amount due delivered, Amber at least "
-            f"{fin.get('red_below_pct')}%, Green at least {fin.get('green_from_pct')}%, n/a when nothing is due. "
-            f"Milestone RAG: Green when all milestones are on time, Red when {ms.get('red_when_red_at_least')} or more "
-            "slipped by more than a week, Amber when fewer slipped; n/a with no milestones. Amounts are as printed "
-            f"(rounded to £{rules.get('rounding_unit')}m), so ratings near a threshold can differ from the sheet's.</p>")
+    return template("qipp/rules_text.html", financial=rules.get("financial_rag", {}),
+                    milestone=rules.get("milestone_rag", {}), rounding_unit=rules.get("rounding_unit"))
 
 
 def title_section(ctx: ReportData) -> html.Fragment:
-    return html.Fragment(f"<h2>QIPP savings and milestones {html.esc(ctx.year)}</h2>" + notice(ctx) + headline(ctx))
+    return template("qipp/title.html", year=ctx.year, notice=notice(ctx), headline=headline(ctx))
 
 
 def rules_section(ctx: ReportData) -> html.Fragment:
-    return html.Fragment("<h3>Rules</h3>" + rules_text(ctx))
+    return template("qipp/rules.html", rules=rules_text(ctx))
 
 
 def board_section(project: Project, settings: ReportSettings) -> str:

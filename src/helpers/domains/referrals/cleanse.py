@@ -63,12 +63,13 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     s = settings
     result = stage.start(DOMAIN, project)
     files, result.skipped = src.discover(inputs[src.SOURCE_FOLDER])
-    stage.log_skipped(result, "not a referral gateway file name (see docs/referral_extract.md)")
     as_at = s.as_at
     extract = _pick_extract(files, as_at)
     when = _as_at(as_at, extract)
     sizes_file = next((f for f in reversed(files) if f.kind == "list_sizes"), None)
     booking_file = next((f for f in reversed(files) if f.kind == "booking" and f.as_at <= extract.as_at), None)
+    result.skipped += src.not_used(files, [extract, sizes_file, booking_file])
+    stage.log_skipped(result)
 
     list_sizes = src.read_list_sizes(sizes_file.path) if sizes_file else None
     raw, dropped = src.read_extract(extract.path)

@@ -1,8 +1,9 @@
 """The referral gateway report: booking backlog, waits, returns, transfers and recovery plans.
 
 Built from the processed ``referrals_*`` tables. Every heading carries the as-at date, because
-a backlog figure means nothing without it. ``board_section`` gives the board paper its part
-(``<h2>``/``<h3>`` only); the report notebook shows the same sections and more, one per cell.
+a backlog figure means nothing without it. Sections render the templates in
+``render/templates/referrals/``; ``board_section`` gives the board paper its part (level 2 and 3
+headings only); the report notebook shows the same sections and more, one per cell.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
 from helpers.domains.referrals import TABLES, trajectory
 from helpers.domains.referrals.settings import ReportSettings
-from helpers.render import html, plots
+from helpers.render import html, plots, template
 
 DOMAIN = "referrals"
 PLAN_COLOURS = [html.NHS_BLUE, html.NHS_WARM_YELLOW, html.NHS_DARK_GREY, html.NHS_GREEN]
@@ -188,54 +189,37 @@ def plans_table(summary: pd.DataFrame) -> pd.DataFrame:
         "Weeks": summary["weeks_to_target"]})
 
 
-# --- sections (HTML strings; the notebook wraps them for display) -------------------------------------
+# --- sections (templates in render/templates/referrals/; level is the heading's: 2 here, 3 in the board paper)
 
-def _title(ctx: ReportData, level: int = 1) -> str:
-    parts = [f"<h{level}>Referral gateway: booking backlog and waits, {ctx.when}</h{level}>",
-             f"<p>From the referral management centre's booking extract "
-             f"({html.esc(ctx.provenance.get('extract', ''))}): every referral received since "
-             f"{_day(ctx.head['first_received'])}, its booking state as at {_day(ctx.as_at)}.</p>"]
-    if ctx.synthetic:
-        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
-    return "".join(parts)
+def _figure(fig, *, alt: str, caption: str) -> html.Fragment:
+    """The figure embedded, and closed (a report draws many)."""
+    try:
+        return html.figure(fig, alt=alt, caption=caption)
+    finally:
+        plt.close(fig)
 
 
-def _headline(ctx: ReportData, h: str = "h2") -> str:
-    head, s = ctx.head, ctx.settings
-    target_days = s.target_days
-    over = head["backlog_days"] > target_days
-    verdict = html.status("Above target" if over else "Within target", "bad" if over else "good")
-    tiles = html.kpis([
-        (html.integer(head["not_booked"]), f"referrals not yet booked {ctx.when}"),
-        (html.one_dp(head["backlog_days"]), "days' worth of referrals in the backlog"),
-        (html.percent(head["pct_urgent_booked_48h"]), "urgent booked within 48 hours"),
-        (html.percent(head["pct_returned_or_cancelled"]), "returned to GP or cancelled"),
-    ])
-    text = (f"<p>{html.integer(head['received'])} referrals received since {_day(head['first_received'])}; "
-            f"{html.integer(head['booked'])} booked (including {html.integer(head['transferred'])} transferred to "
-            f"other providers for booking), {html.integer(head['returned_or_cancelled'])} returned or cancelled and "
-            f"{html.integer(head['not_booked'])} not yet booked. At the current inflow of "
-            f"{head['daily_inflow']:,.0f} referrals a day (last {int(head['inflow_window_days'])} days) the backlog "
-            f"is {head['backlog_days']:,.1f} days' worth against a target of {target_days:g} days: {verdict}.</p>")
-    return f'<{h} class="keep">Summary, {ctx.when}</{h}>{tiles}{text}'
+def _title(ctx: ReportData) -> html.Fragment:
+    return template("referrals/title.html", ctx=ctx, first_received=_day(ctx.head["first_received"]),
+                    as_at=_day(ctx.as_at))
 
 
-def _booking(ctx: ReportData, h: str = "h2") -> str:
+def _headline(ctx: ReportData, level: int = 2) -> html.Fragment:
+    head, target_days = ctx.head, ctx.settings.target_days
+    return template("referrals/headline.html", level=level, ctx=ctx, head=head, target_days=target_days,
+                    first_received=_day(head["first_received"]), over=head["backlog_days"] > target_days)
+
+
+def _booking(ctx: ReportData, level: int = 2) -> html.Fragment:
     table = html.table(booking_table(ctx), caption=f"Booking information by month of receipt, {ctx.when}",
                        row_header="Booking information")
     checks = ctx.tables["booking_reconciliation"]
-    if checks.empty:
-        note = "<p>No monthly booking information table was supplied with the extract, so none was reconciled.</p>"
-    else:
-        failed = int((checks["difference"] != 0).sum())
-        status = html.status("Reconciled" if not failed else f"{failed} mismatches", "good" if not failed else "bad")
-        note = (f"<p>The monthly booking information table supplied with the extract was checked: received = booked "
-                f"+ not booked + other, sub totals, the Total column and the printed returns percentages "
-                f"({len(checks)} checks): {status}.</p>")
-    return f"<{h}>Booking information, {ctx.when}</{h}>{table}{note}"
+    failed = int((checks["difference"] != 0).sum()) if len(checks) else 0
+    return template("referrals/booking.html", level=level, ctx=ctx, table=table,
+                    checks=None if checks.empty else len(checks), failed=failed)
 
 
-def _backlog(ctx: ReportData, h: str = "h2") -> str:
+def _backlog(ctx: ReportData, level: int = 2) -> html.Fragment:
     b = ctx.tables["backlog"]
     days = ctx.settings.target_days
     target = days * float(ctx.head["daily_inflow"])
@@ -245,80 +229,71 @@ def _backlog(ctx: ReportData, h: str = "h2") -> str:
     alt = (f"Line chart of referrals not yet booked each week to {_day(ctx.as_at)}: {int(b['backlog'].iloc[-1]):,} "
            f"now, highest {int(peak['backlog']):,} in the week ending {_day(peak['week_ending'])}; the target of "
            f"{target:,.0f} is drawn as a dashed line.")
-    figure = html.figure(fig, alt=alt, caption="Backlog at the end of each week, rebuilt from the booking dates.")
-    plt.close(fig)
+    chart = _figure(fig, alt=alt, caption="Backlog at the end of each week, rebuilt from the booking dates.")
     recent = b.tail(8).assign(week_ending=lambda d: d["week_ending"].map(_day))
     table = html.table(recent[["week_ending", "backlog", "daily_inflow", "backlog_days"]].rename(columns={
         "week_ending": "Week ending", "backlog": "Not booked", "daily_inflow": "Referrals a day",
         "backlog_days": "Days' worth"}), caption=f"Backlog, last eight weeks, {ctx.when}",
         formats={"Not booked": html.integer, "Referrals a day": html.one_dp, "Days' worth": html.one_dp})
-    return f"<{h}>Backlog trend, {ctx.when}</{h}>{figure}{table}"
+    return template("referrals/backlog.html", level=level, ctx=ctx, chart=chart, table=table)
 
 
-def _waits(ctx: ReportData, h: str = "h2") -> str:
+def _waits(ctx: ReportData, level: int = 2) -> html.Fragment:
     table = waits_table(ctx)
     over = int(table.loc[table["Weeks waited since receipt"] == "14+ weeks", "All"].sum())
-    status = html.status(f"{over:,} waiting 14 weeks or more", "bad" if over else "good")
     fig = bars_chart(table["Weeks waited since receipt"], table["All"], xlabel="Referrals not yet booked",
                      title=f"Unbooked referrals by weeks waited, {ctx.when}")
     alt = "Bar chart of referrals not yet booked by weeks since receipt: " + ", ".join(
         f"{b} {n:,}" for b, n in zip(table["Weeks waited since receipt"], table["All"])) + "."
-    figure = html.figure(fig, alt=alt, caption="Whole weeks from receipt to the as-at date.")
-    plt.close(fig)
-    return (f"<{h}>Waits of referrals not yet booked, {ctx.when}</{h}><p>{status}</p>{figure}"
-            + html.table(table, caption=f"Referrals not yet booked by weeks waited and priority, {ctx.when}",
-                         formats={c: html.integer for c in table.columns[1:]}))
+    chart = _figure(fig, alt=alt, caption="Whole weeks from receipt to the as-at date.")
+    listed = html.table(table, caption=f"Referrals not yet booked by weeks waited and priority, {ctx.when}",
+                        formats={c: html.integer for c in table.columns[1:]})
+    return template("referrals/waits.html", level=level, ctx=ctx, over=over, chart=chart, table=listed)
 
 
-def _returns(ctx: ReportData, h: str = "h2") -> str:
-    table = monthly_measures_table(ctx)
-    return (f"<{h}>Returns, urgent bookings and consultant-to-consultant referrals, {ctx.when}</{h}>"
-            "<p>Returned to the GP (for example under the service restriction policy) or cancelled, as a share "
-            "of referrals received in the month; urgent includes two-week-wait referrals.</p>"
-            + html.table(table, caption=f"Booking measures by month of receipt, {ctx.when}",
-                         formats={"Returned or cancelled %": html.percent, "Urgent booked within 48 hours %": html.percent,
-                                  "Urgent booked within 5 days %": html.percent, "Received": html.integer,
-                                  "Urgent referrals": html.integer, "Transferred to other providers": html.integer,
-                                  "Consultant to consultant": html.integer}))
+def _returns(ctx: ReportData, level: int = 2) -> html.Fragment:
+    table = html.table(monthly_measures_table(ctx), caption=f"Booking measures by month of receipt, {ctx.when}",
+                       formats={"Returned or cancelled %": html.percent, "Urgent booked within 48 hours %": html.percent,
+                                "Urgent booked within 5 days %": html.percent, "Received": html.integer,
+                                "Urgent referrals": html.integer, "Transferred to other providers": html.integer,
+                                "Consultant to consultant": html.integer})
+    return template("referrals/returns.html", level=level, ctx=ctx, table=table)
 
 
-def _transfers(ctx: ReportData, h: str = "h2") -> str:
+def _transfers(ctx: ReportData, level: int = 2) -> html.Fragment:
     t = ctx.tables["transfers"]
-    if t.empty:
-        return f"<{h}>Transfers to other providers, {ctx.when}</{h}><p>No referrals were transferred.</p>"
-    table = t[["transferred_to", "transferred"]].rename(columns={"transferred_to": "Provider",
-                                                                 "transferred": "Referrals transferred"})
-    table.loc[len(table)] = ["Total", table["Referrals transferred"].sum()]
-    return (f"<{h}>Transfers to other providers, {ctx.when}</{h}>"
-            + html.table(table, caption=f"Referrals transferred for booking, by provider, {ctx.when}",
-                         formats={"Referrals transferred": html.integer}))
+    listed = None
+    if not t.empty:
+        table = t[["transferred_to", "transferred"]].rename(columns={"transferred_to": "Provider",
+                                                                     "transferred": "Referrals transferred"})
+        table.loc[len(table)] = ["Total", table["Referrals transferred"].sum()]
+        listed = html.table(table, caption=f"Referrals transferred for booking, by provider, {ctx.when}",
+                            formats={"Referrals transferred": html.integer})
+    return template("referrals/transfers.html", level=level, ctx=ctx, table=listed)
 
 
-def _plans(ctx: ReportData, h: str = "h2") -> str:
+def _plans(ctx: ReportData, level: int = 2) -> html.Fragment:
     projections, summary = ctx.plans()
     if summary.empty:
-        return f"<{h}>Recovery plans, {ctx.when}</{h}><p>No plans are set in params.yaml (referrals_report.scenarios).</p>"
+        return template("referrals/plans.html", level=level, ctx=ctx, chart=None, table=None)
     fig = scenarios_chart(projections, summary, title=f"Projected backlog under each plan, from {_day(ctx.as_at)}")
     alt = "Line chart of the projected backlog week by week: " + "; ".join(
         f"{r.label} reaches {r.target:,.0f} " + (f"by {_day(r.target_met)}" if pd.notna(r.target_met) else
                                                   "not within the projection") for r in summary.itertuples()) + "."
-    figure = html.figure(fig, alt=alt, caption=(
+    chart = _figure(fig, alt=alt, caption=(
         f"Starting from {int(ctx.head['not_booked']):,} not booked and {ctx.head['daily_inflow']:,.0f} referrals a day; "
         "each week the backlog grows by the inflow and falls by the plan's booking capacity."))
-    plt.close(fig)
     table = html.table(plans_table(summary), caption=f"Recovery plans and the date each meets its target, {ctx.when}",
                        raw_html={"Target met"}, formats={"Booking capacity a week": html.integer,
                                                           "Inflow a week": html.integer, "Target backlog": html.integer,
                                                           "Weeks": html.integer})
-    return f"<{h}>Recovery plans, {ctx.when}</{h}>{figure}{table}"
+    return template("referrals/plans.html", level=level, ctx=ctx, chart=chart, table=table)
 
 
-def _practices(ctx: ReportData, h: str = "h2") -> str:
+def _practices(ctx: ReportData, level: int = 2) -> html.Fragment:
     p = ctx.tables["practices"]
-    head = f"<{h}>GP referral rates by practice, {ctx.when}</{h}>"
     if p["weighted_list_size"].isna().all():
-        return head + ("<p>No practice list sizes file was supplied, so rates per 1,000 weighted patients are not "
-                       "shown.</p>")
+        return template("referrals/practices.html", level=level, ctx=ctx, chart=None, table=None)
     limit = ctx.settings.max_practices
     ranked = p.dropna(subset=["rate_per_1000_per_year"]).sort_values("rate_per_1000_per_year", ascending=False)
     top = ranked.head(limit)
@@ -331,80 +306,66 @@ def _practices(ctx: ReportData, h: str = "h2") -> str:
            f"year, from {top['rate_per_1000_per_year'].iloc[0]:,.0f} ({top['practice_code'].iloc[0]}) down to "
            f"{top['rate_per_1000_per_year'].iloc[-1]:,.0f} ({top['practice_code'].iloc[-1]}); all practices together "
            f"{overall:,.0f}, drawn as a dashed line.")
-    figure = html.figure(fig, alt=alt, caption=f"Rates over {int(p['period_days'].iloc[0])} days, shown as a yearly "
-                                               "rate. Feeds the scorecard's demand domain.")
-    plt.close(fig)
+    chart = _figure(fig, alt=alt, caption=f"Rates over {int(p['period_days'].iloc[0])} days, shown as a yearly "
+                                          "rate. Feeds the scorecard's demand domain.")
     table = ranked[["practice_code", "practice_name", "gp_referrals", "weighted_list_size",
                     "rate_per_1000_per_year"]].rename(columns={
         "practice_code": "Practice", "practice_name": "Name", "gp_referrals": "GP referrals",
         "weighted_list_size": "Weighted list size", "rate_per_1000_per_year": "Per 1,000 a year"})
-    return head + figure + html.table(table, caption=f"GP referrals per 1,000 weighted patients, {ctx.when}",
-                                      formats={"GP referrals": html.integer, "Weighted list size": html.integer,
-                                               "Per 1,000 a year": html.one_dp})
+    listed = html.table(table, caption=f"GP referrals per 1,000 weighted patients, {ctx.when}",
+                        formats={"GP referrals": html.integer, "Weighted list size": html.integer,
+                                 "Per 1,000 a year": html.one_dp})
+    return template("referrals/practices.html", level=level, ctx=ctx, chart=chart, table=listed)
 
 
-def _quality(ctx: ReportData, h: str = "h2") -> str:
+def _quality(ctx: ReportData, level: int = 2) -> html.Fragment:
     q = ctx.tables["quarantine"]
-    head = f"<{h}>Data quality, {ctx.when}</{h}>"
-    dropped = ctx.provenance.get("dropped_identifier_columns") or []
-    text = ("<p>Patient identifier columns are removed as the extract is read"
-            + (f" (this extract had {len(dropped)}: they were dropped)" if dropped else "") + ". ")
-    if q.empty:
-        text += "No rows failed the row checks.</p>"
-        return head + text
-    summary = (q.groupby(["source", "column", "reason"]).agg(rows=("line", "nunique"), first_line=("line", "min"))
-               .reset_index().sort_values("rows", ascending=False))
-    text += (f"{q['line'].nunique():,} rows failed the row checks and are held back from every figure above; "
-             "each is listed with its reason in data/processed/referrals_quarantine.parquet.</p>")
-    table = html.table(summary.rename(columns={"source": "Source", "column": "Column", "reason": "Reason",
-                                               "rows": "Rows", "first_line": "First line"}),
-                       caption=f"Rows held back, by reason, {ctx.when}", formats={"Rows": html.integer})
-    return head + text + table
+    dropped = len(ctx.provenance.get("dropped_identifier_columns") or [])
+    table = None
+    if not q.empty:
+        summary = (q.groupby(["source", "column", "reason"]).agg(rows=("line", "nunique"), first_line=("line", "min"))
+                   .reset_index().sort_values("rows", ascending=False))
+        table = html.table(summary.rename(columns={"source": "Source", "column": "Column", "reason": "Reason",
+                                                   "rows": "Rows", "first_line": "First line"}),
+                           caption=f"Rows held back, by reason, {ctx.when}", formats={"Rows": html.integer})
+    return template("referrals/quality.html", level=level, ctx=ctx, dropped=dropped,
+                    held_back=q["line"].nunique() if not q.empty else 0, table=table)
 
 
-def _gates(ctx: ReportData, h: str = "h3") -> str:
+def _gates(ctx: ReportData, level: int = 3) -> html.Fragment:
     if not ctx.validations:
-        return ""
+        return html.Fragment("")
     table = quality.results_table(ctx.validations)
     table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
-    return (f"<{h}>Checks run, {ctx.when}</{h}>"
-            + html.table(table, caption="Great Expectations results for this run", raw_html={"outcome"}))
+    return template("referrals/gates.html", level=level, ctx=ctx,
+                    table=html.table(table, caption="Great Expectations results for this run", raw_html={"outcome"}))
 
 
-def _methods(ctx: ReportData, h: str = "h2") -> str:
+def _methods(ctx: ReportData, level: int = 2) -> html.Fragment:
     files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"][:16] + "..."}
                           for i in ctx.provenance.get("inputs", [])])
-    text = (f"<{h}>Methods and sources, {ctx.when}</{h}><p>The booking state of each referral is rebuilt from its "
-            "dates: booked (including transferred to another provider for booking), returned to the GP or cancelled, "
-            "or not booked. The backlog in days' worth divides the referrals not booked by the referrals received a "
-            "day over the recent window. Waits are whole weeks from receipt. Recovery plans project the backlog week "
-            "by week from the booking capacity each plan buys (params.yaml, referrals_report.scenarios). Rates per "
-            "1,000 weighted patients use the practice list sizes file supplied with the extract.</p>")
-    return text + html.table(files, caption="Input files", formats={"Bytes": html.integer})
+    return template("referrals/methods.html", level=level, ctx=ctx,
+                    files=html.table(files, caption="Input files", formats={"Bytes": html.integer}))
 
 
 SECTIONS = [_headline, _booking, _backlog, _waits, _returns, _transfers, _plans, _practices, _quality]
 
 
-def title_section(ctx): return html.Fragment(_title(ctx))
-def headline_section(ctx): return html.Fragment(_headline(ctx))
-def booking_section(ctx): return html.Fragment(_booking(ctx))
-def backlog_section(ctx): return html.Fragment(_backlog(ctx))
-def waits_section(ctx): return html.Fragment(_waits(ctx))
-def returns_section(ctx): return html.Fragment(_returns(ctx))
-def transfers_section(ctx): return html.Fragment(_transfers(ctx))
-def plans_section(ctx): return html.Fragment(_plans(ctx))
-def practices_section(ctx): return html.Fragment(_practices(ctx))
+def title_section(ctx): return _title(ctx)
+def headline_section(ctx): return _headline(ctx)
+def booking_section(ctx): return _booking(ctx)
+def backlog_section(ctx): return _backlog(ctx)
+def waits_section(ctx): return _waits(ctx)
+def returns_section(ctx): return _returns(ctx)
+def transfers_section(ctx): return _transfers(ctx)
+def plans_section(ctx): return _plans(ctx)
+def practices_section(ctx): return _practices(ctx)
 def quality_section(ctx): return html.Fragment(_quality(ctx) + _gates(ctx))
-def methods_section(ctx): return html.Fragment(_methods(ctx))
+def methods_section(ctx): return _methods(ctx)
 
 
 def board_section(project: Project, settings: ReportSettings) -> str:
-    """The referral gateway part of the board paper: one ``<h2>``, sections as ``<h3>``."""
+    """The referral gateway part of the board paper: one level-2 heading, its sections a level below."""
     ctx = load(project, settings)
-    parts = [f"<h2>Referral gateway: booking backlog and waits, {ctx.when}</h2>"]
-    if ctx.synthetic:
-        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
-    for section in (_headline, _backlog, _waits, _returns, _transfers, _plans, _quality):
-        parts.append(section(ctx, h="h3").replace(' class="keep"', ""))
-    return "\n".join(parts)
+    sections = (_headline, _backlog, _waits, _returns, _transfers, _plans, _quality)
+    return template("referrals/board.html", ctx=ctx, sections=[section(ctx, level=3) for section in sections])

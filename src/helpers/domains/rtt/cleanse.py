@@ -54,7 +54,7 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     result = stage.start(DOMAIN, project)
     results_dir = project.validation(DOMAIN)
     files, result.skipped = src.discover(folder, settings.file_pattern)
-    stage.log_skipped(result, "not a publisher full-extract file name")
+    stage.log_skipped(result)
 
     pathways, totals, seen = [], [], {}
     for file in files:

@@ -1,7 +1,8 @@
 """Sections of the RTT waiting-times board report, built from the processed tables.
 
-Each ``*_section`` function returns HTML (headings, commentary, a chart with alt text, a
-captioned table); the report notebook only displays them in order. The tables behind them are
+Each ``*_section`` function works out its figures and renders its template
+(``render/templates/rtt/``): headings, commentary, a chart with alt text, a captioned table; the
+report notebook only displays them in order. The tables behind them are
 available separately (``headline_table`` and friends) for analysts working in JupyterLab.
 """
 
@@ -22,7 +23,7 @@ from helpers.domains.organisation import edition
 from helpers.domains.organisation.measures import short_name
 from helpers.domains.rtt import measures as rtt
 from helpers.domains.rtt.settings import ReportSettings
-from helpers.render import html, plots
+from helpers.render import html, plots, template
 
 DOMAIN = "rtt"
 
@@ -170,7 +171,7 @@ def trend_table(ctx: ReportData) -> pd.DataFrame:
     return out.reset_index()
 
 
-# ---- sections (HTML) -----------------------------------------------------------------------------
+# ---- sections (templates in render/templates/rtt/) ------------------------------------------------
 
 def _compare(value: float, reference: float, higher_is_better: bool = True) -> str:
     if pd.isna(value) or pd.isna(reference):
@@ -180,36 +181,30 @@ def _compare(value: float, reference: float, higher_is_better: bool = True) -> s
     return "better than" if (value > reference) == higher_is_better else "worse than"
 
 
+def _figure(fig, *, alt: str, caption: str) -> html.Fragment:
+    """The figure embedded, and closed (a report draws many)."""
+    try:
+        return html.figure(fig, alt=alt, caption=caption)
+    finally:
+        plots.plt.close(fig)
+
+
 def title_section(ctx: ReportData) -> html.Fragment:
-    parts = [f"<h1>Referral to treatment waiting times: {html.esc(ctx.icb_name)}</h1>",
-             f"<p>Board report for <strong>{ctx.month}</strong>, from NHS England's monthly RTT "
-             "waiting times extract. Incomplete pathways are patients still waiting for treatment "
-             "at the end of the month.</p>"]
-    if ctx.synthetic:  # the published page also carries the banner, from the same provenance flag
-        parts.append("<p><strong>Built from synthetic sample data, not real NHS figures.</strong></p>")
-    return html.Fragment("\n".join(parts))
+    return template("rtt/title.html", ctx=ctx)
+
+
+def _headline(ctx: ReportData, level: int) -> html.Fragment:
+    icb, eng = _row(ctx, "icb", ctx.icb), _row(ctx, "england", "ENG")
+    pct = icb.get("pct_within_18_weeks")
+    table = html.table(headline_table(ctx), caption=f"Incomplete pathways, {ctx.month}: {ctx.icb_name} against England",
+                       row_header="Measure")
+    return template("rtt/headline.html", level=level, ctx=ctx, icb=icb, eng=eng, pct=pct, standard=ctx.standard,
+                    met=pd.notna(pct) and pct >= ctx.standard, comparison=_compare(pct, eng.get("pct_within_18_weeks")),
+                    table=table)
 
 
 def headline_section(ctx: ReportData) -> html.Fragment:
-    icb, eng = _row(ctx, "icb", ctx.icb), _row(ctx, "england", "ENG")
-    pct, standard = icb.get("pct_within_18_weeks"), ctx.standard
-    met = pd.notna(pct) and pct >= standard
-    verdict = html.status("Standard met" if met else "Below standard", "good" if met else "bad")
-    commentary = (
-        f"<p>At the end of {ctx.month}, {html.integer(icb.get('total_pathways'))} patients commissioned by "
-        f"{html.esc(ctx.icb_name)} were waiting to start treatment. {html.percent(pct)} had waited 18 weeks "
-        f"or less, {_compare(pct, eng.get('pct_within_18_weeks'))} England ({html.percent(eng.get('pct_within_18_weeks'))}) "
-        f"against the {standard:g}% standard: {verdict}. {html.integer(icb.get('over_52_weeks'))} had waited "
-        f"over 52 weeks and {html.integer(icb.get('over_104_weeks'))} over 104 weeks.</p>")
-    tiles = html.kpis([
-        (html.integer(icb.get("total_pathways")), "waiting (incomplete pathways)"),
-        (html.percent(pct), f"within 18 weeks (standard {standard:g}%)"),
-        (html.integer(icb.get("over_52_weeks")), "waiting over 52 weeks"),
-        (html.one_dp(icb.get("median_weeks")), "median wait, weeks"),
-    ])
-    table = html.table(headline_table(ctx), caption=f"Incomplete pathways, {ctx.month}: "
-                       f"{ctx.icb_name} against England", row_header="Measure")
-    return html.Fragment(f'<h2 class="keep">Summary</h2>{tiles}{commentary}{table}')
+    return _headline(ctx, level=2)
 
 
 def distribution_section(ctx: ReportData) -> html.Fragment:
@@ -219,83 +214,73 @@ def distribution_section(ctx: ReportData) -> html.Fragment:
     alt = (f"Step chart of the share of waiting patients by weeks waited, 0 to 104 or more, for "
            f"{ctx.icb_name} and England. {icb_18:.1f}% of the ICB's patients with a known clock start "
            f"had waited up to 18 weeks.")
-    figure = html.figure(fig, alt=alt, caption=f"Distribution of waits, incomplete pathways, {ctx.month}. "
-                         "Share of patients with a known clock start in each one-week band.")
-    plots.plt.close(fig)
-    return html.Fragment("<h2>Distribution of waits</h2><p>How long patients on the waiting list have waited so far. "
-                "The dashed lines mark the 18-week standard and 52 weeks.</p>" + figure)
+    chart = _figure(fig, alt=alt, caption=f"Distribution of waits, incomplete pathways, {ctx.month}. "
+                    "Share of patients with a known clock start in each one-week band.")
+    return template("rtt/distribution.html", chart=chart)
 
 
-def provider_section(ctx: ReportData) -> html.Fragment:
+def _providers_chart(ctx: ReportData, largest: pd.DataFrame) -> html.Fragment | None:
+    if largest.empty:
+        return None
+    eng = _row(ctx, "england", "ENG").get("pct_within_18_weeks")
+    fig = plots.ranked_bars(largest.assign(label=largest["provider_name"]), label="label",
+                            value="pct_within_18_weeks", xlabel="% of the ICB's patients waiting within 18 weeks",
+                            reference=eng, reference_label=f"England {eng:.1f}%",
+                            target=ctx.standard, target_label=f"Standard {ctx.standard:g}%",
+                            highlight_below=ctx.standard)
+    order = largest.sort_values("pct_within_18_weeks", ascending=False)
+    best, worst = order.iloc[0], order.iloc[-1]
+    alt = (f"Bar chart of the {len(largest)} largest providers by % within 18 weeks, from "
+           f"{best['provider_name']} at {best['pct_within_18_weeks']:.1f}% to {worst['provider_name']} at "
+           f"{worst['pct_within_18_weeks']:.1f}%, with England at {eng:.1f}% and the {ctx.standard:g}% standard.")
+    return _figure(fig, alt=alt, caption=f"% within 18 weeks at the {len(largest)} providers with "
+                   f"the most {ctx.icb_name} patients waiting, {ctx.month}.")
+
+
+def _providers(ctx: ReportData, level: int) -> html.Fragment:
     table = provider_table(ctx)
-    limit = ctx.settings.max_providers
     minimum = ctx.settings.min_provider_pathways
     ranked, small = table[table["ranked"]], table[~table["ranked"]]
-    largest = chart_providers(table, limit)
-    eng = _row(ctx, "england", "ENG").get("pct_within_18_weeks")
-    parts = ["<h2>Providers</h2>",
-             f"<p>Providers treating {html.esc(ctx.icb_name)} patients, ranked by the share of the ICB's "
-             f"patients waiting 18 weeks or less. The chart shows the {len(largest)} providers with the most of "
-             f"the ICB's patients; bars below the {ctx.standard:g}% standard are yellow.</p>"]
-    if len(largest):
-        fig = plots.ranked_bars(largest.assign(label=largest["provider_name"]), label="label",
-                                value="pct_within_18_weeks", xlabel="% of the ICB's patients waiting within 18 weeks",
-                                reference=eng, reference_label=f"England {eng:.1f}%",
-                                target=ctx.standard, target_label=f"Standard {ctx.standard:g}%",
-                                highlight_below=ctx.standard)
-        order = largest.sort_values("pct_within_18_weeks", ascending=False)
-        best, worst = order.iloc[0], order.iloc[-1]
-        alt = (f"Bar chart of the {len(largest)} largest providers by % within 18 weeks, from "
-               f"{best['provider_name']} at {best['pct_within_18_weeks']:.1f}% to {worst['provider_name']} at "
-               f"{worst['pct_within_18_weeks']:.1f}%, with England at {eng:.1f}% and the {ctx.standard:g}% standard.")
-        parts.append(html.figure(fig, alt=alt, caption=f"% within 18 weeks at the {len(largest)} providers with "
-                                 f"the most {ctx.icb_name} patients waiting, {ctx.month}."))
-        plots.plt.close(fig)
+    largest = chart_providers(table, ctx.settings.max_providers)
     shown = ranked.drop(columns="ranked")
     shown.columns = ["Code", "Provider", "Patients waiting", "% within 18 weeks", "Over 52 weeks",
                      "Median wait (weeks)"]
-    parts.append(html.table(shown, caption=f"Providers of {ctx.icb_name} patients with at least {minimum} "
-                            f"waiting, by % within 18 weeks, incomplete pathways, {ctx.month}",
-                            formats={"Patients waiting": html.integer, "% within 18 weeks": html.percent,
-                                     "Over 52 weeks": html.integer, "Median wait (weeks)": html.one_dp},
-                            row_header="Provider"))
-    if len(small):
-        parts.append(f"<p>A further {len(small)} providers each had fewer than {minimum} of the ICB's patients "
-                     f"waiting ({html.integer(small['known_clock_start'].sum())} patients in all, "
-                     f"{html.integer(small['over_52_weeks'].sum())} of them over 52 weeks); they are not ranked.</p>")
-    return html.Fragment("".join(parts))
+    listed = html.table(shown, caption=f"Providers of {ctx.icb_name} patients with at least {minimum} "
+                        f"waiting, by % within 18 weeks, incomplete pathways, {ctx.month}",
+                        formats={"Patients waiting": html.integer, "% within 18 weeks": html.percent,
+                                 "Over 52 weeks": html.integer, "Median wait (weeks)": html.one_dp},
+                        row_header="Provider")
+    return template("rtt/providers.html", level=level, ctx=ctx, charted=len(largest),
+                    chart=_providers_chart(ctx, largest), table=listed, minimum=minimum, unranked=len(small),
+                    unranked_patients=small["known_clock_start"].sum(), unranked_over_52=small["over_52_weeks"].sum())
+
+
+def provider_section(ctx: ReportData) -> html.Fragment:
+    return _providers(ctx, level=2)
 
 
 def specialty_section(ctx: ReportData) -> html.Fragment:
     weeks = ctx.settings.long_wait_weeks
     table = specialty_table(ctx)
-    parts = [f"<h2>Long waits by specialty</h2><p>Patients waiting over {weeks} weeks, by treatment function.</p>"]
     over = table[table["over_threshold"] > 0]
+    chart = None
     if len(over):
         fig = plots.ranked_bars(over, label="treatment_function", value="over_threshold", percent=False,
                                 xlabel=f"Patients waiting over {weeks} weeks")
         top = over.iloc[0]
         alt = (f"Bar chart of patients waiting over {weeks} weeks by treatment function; the most are in "
                f"{top['treatment_function']} ({int(top['over_threshold']):,} patients).")
-        parts.append(html.figure(fig, alt=alt, caption=f"Patients waiting over {weeks} weeks by treatment "
-                                 f"function, {ctx.icb_name}, {ctx.month}."))
-        plots.plt.close(fig)
-    else:
-        parts.append(f"<p>No patients of this ICB had waited over {weeks} weeks.</p>")
+        chart = _figure(fig, alt=alt, caption=f"Patients waiting over {weeks} weeks by treatment "
+                        f"function, {ctx.icb_name}, {ctx.month}.")
     shown = table.rename(columns={"treatment_function": "Treatment function", "waiting": "Patients waiting",
                                   "over_threshold": f"Over {weeks} weeks", "pct_over_threshold": f"% over {weeks} weeks"})
-    parts.append(html.table(shown, caption=f"Incomplete pathways by treatment function, {ctx.icb_name}, {ctx.month}",
-                            formats={"Patients waiting": html.integer, f"Over {weeks} weeks": html.integer,
-                                     f"% over {weeks} weeks": html.percent}, row_header="Treatment function"))
-    return html.Fragment("".join(parts))
+    listed = html.table(shown, caption=f"Incomplete pathways by treatment function, {ctx.icb_name}, {ctx.month}",
+                        formats={"Patients waiting": html.integer, f"Over {weeks} weeks": html.integer,
+                                 f"% over {weeks} weeks": html.percent}, row_header="Treatment function")
+    return template("rtt/specialties.html", weeks=weeks, chart=chart, table=listed)
 
 
-def trend_section(ctx: ReportData) -> html.Fragment:
-    table = trend_table(ctx)
-    head = "<h2>Trend</h2>"
-    if len(table) < 2:
-        return html.Fragment(head + f"<p>Only one month ({ctx.month}) is in the inputs: the trend appears when the "
-                    "inputs folder holds more monthly extracts.</p>")
+def _trend_charts(ctx: ReportData, table: pd.DataFrame) -> list[html.Fragment]:
     first, last = table.iloc[0], table.iloc[-1]
     pct_col, list_col = f"{ctx.icb_name} % within 18 weeks", f"{ctx.icb_name} waiting list"
     fig = plots.trend(table, x="period", series=[pct_col, "England % within 18 weeks"], ylabel="% within 18 weeks",
@@ -303,17 +288,27 @@ def trend_section(ctx: ReportData) -> html.Fragment:
     alt = (f"Line chart of % within 18 weeks by month from {first['period']:%B %Y} to {last['period']:%B %Y}: "
            f"{ctx.icb_name} moved from {first[pct_col]:.1f}% to {last[pct_col]:.1f}%, England from "
            f"{first['England % within 18 weeks']:.1f}% to {last['England % within 18 weeks']:.1f}%.")
-    chart = html.figure(fig, alt=alt, caption="% of incomplete pathways within 18 weeks, by month.")
-    plots.plt.close(fig)
+    share = _figure(fig, alt=alt, caption="% of incomplete pathways within 18 weeks, by month.")
     fig = plots.trend(table, x="period", series=[list_col], ylabel="Patients waiting", percent=False)
-    alt2 = (f"Line chart of the {ctx.icb_name} waiting list by month, from {int(first[list_col]):,} in "
-            f"{first['period']:%B %Y} to {int(last[list_col]):,} in {last['period']:%B %Y}.")
-    chart2 = html.figure(fig, alt=alt2, caption="Waiting list (incomplete pathways), by month.")
-    plots.plt.close(fig)
+    alt = (f"Line chart of the {ctx.icb_name} waiting list by month, from {int(first[list_col]):,} in "
+           f"{first['period']:%B %Y} to {int(last[list_col]):,} in {last['period']:%B %Y}.")
+    return [share, _figure(fig, alt=alt, caption="Waiting list (incomplete pathways), by month.")]
+
+
+def _trend(ctx: ReportData, level: int) -> html.Fragment:
+    table = trend_table(ctx)
+    if len(table) < 2:
+        return template("rtt/trend.html", level=level, ctx=ctx, charts=[], table=None)
+    pct_col, list_col = f"{ctx.icb_name} % within 18 weeks", f"{ctx.icb_name} waiting list"
     shown = table.assign(period=table["period"].dt.strftime("%b %Y")).rename(columns={"period": "Month"})
     formats = {list_col: html.integer, pct_col: html.percent, "England % within 18 weeks": html.percent}
-    return html.Fragment(head + chart + chart2 + html.table(shown, caption="Monthly trend, incomplete pathways",
-                                                   formats=formats, row_header="Month"))
+    return template("rtt/trend.html", level=level, ctx=ctx, charts=_trend_charts(ctx, table),
+                    table=html.table(shown, caption="Monthly trend, incomplete pathways", formats=formats,
+                                     row_header="Month"))
+
+
+def trend_section(ctx: ReportData) -> html.Fragment:
+    return _trend(ctx, level=2)
 
 
 def quality_table(ctx: ReportData) -> pd.DataFrame:
@@ -323,14 +318,12 @@ def quality_table(ctx: ReportData) -> pd.DataFrame:
 
 def quality_section(ctx: ReportData, data_docs_href: str = "data-docs/index.html") -> html.Fragment:
     table = quality_table(ctx)
-    body = ("<h2>Data quality</h2><p>Every input file and processed table passed through Great Expectations "
-            "checks before this report was built; a failed critical check stops publication. "
-            f'Details of every check are in the <a href="{html.esc(data_docs_href)}">data quality documentation</a>.</p>')
-    if table.empty:
-        return html.Fragment(body + "<p>No validation results were found for this run.</p>")
-    table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
-    table.columns = [c.capitalize() for c in table.columns]
-    return html.Fragment(body + html.table(table, caption="Validation results for this run", raw_html={"Outcome"}))
+    listed = None
+    if not table.empty:
+        table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
+        table.columns = [c.capitalize() for c in table.columns]
+        listed = html.table(table, caption="Validation results for this run", raw_html={"Outcome"})
+    return template("rtt/quality.html", data_docs_href=data_docs_href, table=listed)
 
 
 def methods_section(ctx: ReportData) -> html.Fragment:
@@ -338,34 +331,17 @@ def methods_section(ctx: ReportData) -> html.Fragment:
     files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"]}
                           for i in prov.get("inputs", [])])
     settings = pd.DataFrame([{"Setting": k, "Value": str(v)} for k, v in sorted(ctx.settings.as_dict().items())])
-    text = (
-        "<h2>Methods and provenance</h2>"
-        "<p>Source: NHS England, Consultant-led Referral to Treatment Waiting Times, monthly full CSV extract. "
-        "Blank cells are counted as zero. The publisher's total rows (treatment function C_999) are used only "
-        "to check the totals, never added to the specialty rows. ICB figures are for patients whose "
-        "commissioner belongs to the ICB, at any provider; national commissioning hubs have no ICB and "
-        "count towards England only.</p>"
-        "<p>% within 18 weeks, the median and the 92nd percentile are of incomplete pathways with a known "
-        "clock start; the waiting list includes patients with an unknown clock start. Percentiles assume waits "
-        "are spread evenly within each one-week band.</p>"
-        f"<p>Code version {html.esc(prov.get('code_version'))}; data processed {html.esc(prov.get('run_at'))}; "
-        f"report built {html.esc(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())}.</p>")
-    return html.Fragment(text + html.table(files, caption="Input files", formats={"Bytes": html.integer})
-                + html.table(settings, caption="Report settings", row_header="Setting"))
+    return template("rtt/methods.html", provenance=prov,
+                    built=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                    files=html.table(files, caption="Input files", formats={"Bytes": html.integer}),
+                    settings=html.table(settings, caption="Report settings", row_header="Setting"))
 
 
 # ---- the integrated board paper's section ----------------------------------------------------------
 
-def _demote(fragment: str) -> str:
-    """A report section's h2 headings as h3, so it nests under the board paper's own h2."""
-    text = str(fragment)
-    return text.replace("<h2", "<h3").replace("</h2>", "</h3>")
-
-
 def board_section(project: Project, settings: ReportSettings) -> str:
-    """Waiting times for the board paper: the headline, providers and trend of the RTT report."""
+    """Waiting times for the board paper: the headline, providers and trend of the RTT report, their
+    headings a level down so they nest under the paper's own."""
     ctx = load(project, settings)
-    head = (f"<h2>Referral to treatment waiting times: {html.esc(ctx.icb_name)}</h2>"
-            f"<p>From NHS England's monthly RTT extract, {ctx.month}; the full waiting-times report is "
-            "published alongside this paper.</p>")
-    return head + "".join(_demote(s(ctx)) for s in (headline_section, provider_section, trend_section))
+    return template("rtt/board.html", ctx=ctx,
+                    sections=[section(ctx, level=3) for section in (_headline, _providers, _trend)])

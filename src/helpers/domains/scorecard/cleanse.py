@@ -45,6 +45,7 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
         check(frame, "fingertips_practice.raw", path, ["area_code", "indicator_id"])
         note(path, frame, "fingertips_practice")
         fp_frames.append(frame)
+    result.skipped += fingertips_practice.passed_over(inputs["fingertips_practice"])
     fp = pd.concat(fp_frames)
     tables["fingertips_practice"] = fingertips_practice.practices(fp)
     tables["fingertips_england"] = fingertips_practice.england(fp)
@@ -57,6 +58,7 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
         note(path, frame, "qof_2020_21")
         prevalence.append(frame)
     tables["qof_2020_21"] = pd.concat(prevalence)
+    result.skipped += qof_2020_21.passed_over(folder)
 
     imms = []
     for path in child_immunisations.files(inputs["child_immunisations"]):
@@ -65,6 +67,7 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
         note(path, frame, "child_immunisations")
         imms.append(frame)
     tables["child_immunisations"] = pd.concat(imms)
+    result.skipped += child_immunisations.passed_over(inputs["child_immunisations"])
 
     pays = []
     for path in gp_payments.files(inputs["gp_payments"]):
@@ -73,6 +76,7 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
         note(path, frame, "gp_payments")
         pays.append(frame)
     tables["gp_payments"] = pd.concat(pays)
+    result.skipped += gp_payments.passed_over(inputs["gp_payments"])
 
     folder = inputs["gp_practice_reference"]
     epraccur = gp_practice_reference.read_epraccur(folder)
@@ -83,6 +87,7 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
     for name, rows in lists.groupby("file"):
         note(folder / name, rows, "gp_practice_reference")
     tables["gp_practice_reference"] = lists
+    result.skipped += gp_practice_reference.passed_over(folder)
     tables["_epraccur"] = epraccur
     return tables
 
@@ -113,6 +118,7 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     """Every source read and gated, the indicator table built, scored and gated, then written."""
     stage.start(DOMAIN, project)
     result = build(inputs, settings, project, gate_dir=project.validation(DOMAIN))
+    stage.log_skipped(result)
     synthetic = any(f["synthetic"] for f in result.files)
     result.provenance = provenance.record(project.root, [Path(f["path"]) for f in result.files
                                                          if Path(f["path"]).is_file()],

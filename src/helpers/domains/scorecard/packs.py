@@ -8,6 +8,11 @@ each pack is still a complete executed notebook rendered to HTML (no code cells)
 notebook runs alone in JupyterLab with its default practice. The pack notebook re-runs all its
 cells for each practice, so no state from one pack leaks into the next (every figure it shows
 is rebuilt from the parameters).
+
+Packs are read from file shares and printed: nbconvert's basic template gives the cells' HTML
+alone (no require.js, MathJax or notebook CSS), which goes into the house page shell with the
+practice's name as title, links back to the scorecard and the edition's index, and print CSS for
+two A4 pages (:func:`pack_page`).
 """
 
 from __future__ import annotations
@@ -30,14 +35,71 @@ PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"
 PACKS_DIR = "build/packs"
 
 
+# Links from a pack, which sits in the edition's packs/ folder; the scorecard's file name is the
+# one the stage registry publishes it as (tests/test_packs.py keeps the two in step).
+SCORECARD_PAGE = "../gp-practice-scorecard.html"
+EDITION_INDEX = "../index.html"
+
+# A pack prints on two A4 pages: the summary and table on the first, the funnel plots on the
+# second. The table is laid out to the printed width (fixed columns, small type, wrapping) so
+# that no column is cut off, and the figure is scaled to what is left of a page.
+PACK_CSS = """
+@media print {
+  @page { size: A4; margin: 12mm; }
+  html { font-size: 9pt; line-height: 1.3; }
+  header.masthead .title { font-size: 15pt; }
+  h1 { font-size: 14pt; margin: 6pt 0 2pt; }
+  h2, h2.keep { break-before: auto; break-after: avoid; font-size: 11pt; margin: 8pt 0 4pt; }
+  .banner { margin: 4pt 0; padding: 4pt 8pt; }
+  .kpis { gap: 4pt; margin: 4pt 0; }
+  .kpi { min-width: 0; padding: 3pt 6pt; border-top-width: 3pt; }
+  .kpi .value { font-size: 12pt; }
+  .kpi .label { font-size: 7.5pt; }
+  table.report { width: 100%; min-width: 0; table-layout: fixed; font-size: 7.5pt; margin: 4pt 0; }
+  table.report th, table.report td { padding: 2pt 3pt; overflow-wrap: break-word; }
+  table.report th:nth-child(2) { width: 23%; }
+  table.report th:nth-child(8), table.report th:nth-child(9) { width: 10%; }
+  table.report th:last-child { width: 12%; }
+  .status { white-space: normal; padding: 0 2pt; }
+  figure { break-inside: avoid; margin: 4pt 0; }
+  figure img { display: block; width: auto; max-width: 100%; max-height: 225mm; margin: 0 auto; }
+  footer { padding: 4pt 0; font-size: 7pt; }
+}
+"""
+
+
 def _exporter():
+    """nbconvert's basic template: the cells' HTML only, none of JupyterLab's page, scripts or styles."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    return exporter
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, anchor_link_text="")
+
+
+def _pack_facts(root: Path) -> dict:
+    """What every pack's page names besides its body: practice names, data period, code version."""
+    import json
+
+    import pandas as pd
+
+    processed = root / "data" / "processed"
+    record = json.loads((processed / "scorecard_provenance.json").read_text(encoding="utf-8"))
+    practices = pd.read_parquet(processed / "scorecard_practices.parquet", columns=["practice_code", "practice_name"])
+    periods = sorted(record.get("indicator_periods") or [])
+    return {"names": dict(zip(practices["practice_code"], practices["practice_name"].astype(str))),
+            "latest": periods[-1] if periods else "unknown", "code_version": record.get("code_version", "unknown")}
+
+
+def pack_page(body: str, practice_code: str, facts: dict) -> str:
+    """A rendered pack notebook in the house page shell, titled with the practice's name."""
+    name = facts["names"].get(practice_code)
+    title = f"{name} ({practice_code})" if name else practice_code
+    footer = (f"Code version {html.esc(facts['code_version'])}. Contains public sector information licensed "
+              "under the Open Government Licence v3.0.")
+    return html.shell(title, body, subtitle=f"Practice pack: GP practice balanced scorecard, data to {facts['latest']}",
+                      footer=footer, links=[("GP practice balanced scorecard", SCORECARD_PAGE),
+                                            ("All practice packs", "index.html"), ("Edition index", EDITION_INDEX)],
+                      edition="Edition: not yet published", css=PACK_CSS)
 
 
 def _strip_parameter_cells(nb):
@@ -63,6 +125,7 @@ def generate(root: Path, practice_codes: list[str], params: dict, *, out_dir: Pa
         cell.metadata.setdefault("tags", [])
     template.metadata.setdefault("papermill", {})
     exporter = _exporter()
+    facts = _pack_facts(root)
     km = KernelManager(kernel_name=kernel_name)
     km.start_kernel(cwd=str(root))
     written = []
@@ -82,7 +145,7 @@ def generate(root: Path, practice_codes: list[str], params: dict, *, out_dir: Pa
                 client.execute_cell(cell, index)
             body, _ = exporter.from_notebook_node(_strip_parameter_cells(nb))
             path = out_dir / pack_file(code)
-            path.write_text(body, encoding="utf-8")
+            path.write_text(pack_page(body, code, facts), encoding="utf-8")
             written.append(path)
         log.info("%d packs in %.1f s", len(written), time.perf_counter() - started)
     finally:
@@ -98,7 +161,8 @@ def index_page(entries: list[dict], *, title: str, synthetic: bool) -> str:
     rows = "".join(f'<li><a href="{html.esc(e["file"])}">{html.esc(e["practice_code"])} {html.esc(e["name"])}</a>'
                    f' - {html.esc(e["band"])}</li>' for e in entries)
     body = f"<h1>{html.esc(title)}</h1><p>One page per practice: its results against its peers.</p><ul>{rows}</ul>"
-    return html.page(title, body, subtitle="Practice packs", synthetic=synthetic)
+    return html.shell(title, body, subtitle="Practice packs", synthetic=synthetic, edition="Edition: not yet published",
+                      links=[("GP practice balanced scorecard", SCORECARD_PAGE), ("Edition index", EDITION_INDEX)])
 
 
 def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | None = None) -> list[dict]:

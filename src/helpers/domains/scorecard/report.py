@@ -7,7 +7,6 @@ colour; charts carry alt text; tables have captions.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from helpers.domains.scorecard import CATALOGUE, TABLES
 from helpers.domains.scorecard import measures as scorecard
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.methods import stats, suppression
-from helpers.render import html, plots
+from helpers.render import html, plots, template
 
 DOMAIN = "scorecard"
 BAND_KIND = {scorecard.GOOD: "good", scorecard.ACCEPTABLE: "neutral", scorecard.UNACCEPTABLE: "bad"}
@@ -120,16 +119,12 @@ def edition_practices(tables: dict, settings: ReportSettings, scope: Edition) ->
     return _SCOPES[key]
 
 
-AMBER_STYLE = "background:#fff4d6;color:#4d3800;border:1px solid #FFB81C"  # Acceptable: amber, beside green and red
-
-
 def band_label(value) -> str:
     """A band as a word in a coloured label: green Good, amber Acceptable, red Unacceptable."""
     if pd.isna(value):
         return ""
-    if value == scorecard.ACCEPTABLE:
-        return f'<span class="status acceptable" style="{AMBER_STYLE}">{html.esc(value)}</span>'
-    return html.status(str(value), BAND_KIND.get(value, "neutral"))
+    return template("scorecard/band.html", band=str(value), acceptable=value == scorecard.ACCEPTABLE,
+                    kind=BAND_KIND.get(value, "neutral"))
 
 
 def compare_label(value) -> str:
@@ -168,7 +163,7 @@ def league_html(scores: pd.DataFrame, caption: str) -> str:
 def indicator_summary(indicators: pd.DataFrame) -> pd.DataFrame:
     latest = indicators[(indicators["period_rank"] == 1) & (indicators["type"] != "context")]
     rows = []
-    for (ind_id, name), group in latest.groupby(["indicator_id", "indicator_name"], sort=False):
+    for (_, name), group in latest.groupby(["indicator_id", "indicator_name"], sort=False):
         counts = group["band"].value_counts()
         rows.append({"Indicator": name, "Section": group["section"].iloc[0], "Period": group["period"].iloc[0],
                      "Practices": len(group), "Good": counts.get(scorecard.GOOD, 0),
@@ -262,28 +257,32 @@ def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | N
 @html.section
 def headline_section(data: ReportData) -> str:
     scores = data.scores
-    reviews = int(scores["contract_review"].sum())
-    return "<h2>GP practice balanced scorecard</h2>" + html.kpis([
-        (f"{len(scores):,}", f"practices in scope ({data.where})"),
-        (f"{(scores['band'] == scorecard.GOOD).sum():,}", "practices banded Good overall"),
-        (f"{(scores['band'] == scorecard.UNACCEPTABLE).sum():,}", "practices banded Unacceptable overall"),
-        (f"{reviews:,}", "practices with enough Unacceptable indicators for a contract review"),
-    ])
+    return template("scorecard/headline.html", where=data.where, practices=len(scores),
+                    good=(scores["band"] == scorecard.GOOD).sum(), unacceptable=(scores["band"] == scorecard.UNACCEPTABLE).sum(),
+                    reviews=int(scores["contract_review"].sum()))
 
 
 @html.section
 def league_section(data: ReportData) -> str:
-    return ("<h3>League table</h3>"
-            + league_html(data.scores, f"Practices by overall score, {data.where}: band, movement since the "
-                                       "previous period, Unacceptable indicators; deprivation and list size shown "
-                                       "as context, not scored")
-            + html.table(indicator_summary(data.indicators),
-                         caption="Practices per band for each indicator (latest period)"))
+    league = league_html(data.scores, f"Practices by overall score, {data.where}: band, movement since the previous "
+                                      "period, Unacceptable indicators; deprivation and list size shown as context, "
+                                      "not scored")
+    indicators = html.table(indicator_summary(data.indicators),
+                            caption="Practices per band for each indicator (latest period)")
+    return template("scorecard/league.html", league=league, indicators=indicators)
+
+
+def _figure(fig, *, alt: str, caption: str) -> html.Fragment:
+    """The figure embedded, and closed (a report draws many)."""
+    try:
+        return html.figure(fig, alt=alt, caption=caption)
+    finally:
+        plt.close(fig)
 
 
 @html.section
 def funnel_section(data: ReportData) -> str:
-    parts = ["<h3>Funnel plots</h3>"]
+    figures = []
     for ind in data.catalogue:
         if ind.type not in ("proportion", "rate"):
             continue
@@ -291,20 +290,18 @@ def funnel_section(data: ReportData) -> str:
         if rows["value"].notna().sum() == 0:
             continue
         fig = funnel_figure(rows, title=ind.name, multiplier=ind.multiplier, kind=ind.type, unit=ind.unit)
-        parts.append(html.figure(fig, alt=f"Funnel plot of {ind.name}: each practice's value against its "
-                                          f"denominator, with 95% and 99.8% control limits around the average; "
-                                          f"points coloured by band", caption=f"{ind.name}, {rows['period'].iloc[0]}"))
-        plt.close(fig)
-    return "\n".join(parts)
+        figures.append(_figure(fig, alt=f"Funnel plot of {ind.name}: each practice's value against its denominator, "
+                                        f"with 95% and 99.8% control limits around the average; points coloured by band",
+                               caption=f"{ind.name}, {rows['period'].iloc[0]}"))
+    return template("scorecard/figures.html", title="Funnel plots", figures=figures)
 
 
 @html.section
 def heatmap_section(data: ReportData) -> str:
-    fig = heatmap_figure(data.indicators, data.scores)
-    figure = html.figure(fig, alt="Heat-map of practices by indicators; each cell coloured and lettered by band: "
-                                  "G Good, A Acceptable, U Unacceptable", caption="Bands by practice and indicator")
-    plt.close(fig)
-    return "<h3>Heat-map of bands</h3>" + figure
+    figure = _figure(heatmap_figure(data.indicators, data.scores),
+                     alt="Heat-map of practices by indicators; each cell coloured and lettered by band: G Good, "
+                         "A Acceptable, U Unacceptable", caption="Bands by practice and indicator")
+    return template("scorecard/figures.html", title="Heat-map of bands", figures=[figure])
 
 
 def trended_indicators(data: ReportData) -> list:
@@ -318,13 +315,9 @@ def trend_section(data: ReportData) -> str:
     trended = trended_indicators(data)
     if not trended:
         return ""
-    parts = ["<h3>Trend</h3>"]
-    for ind in trended:
-        fig = trend_figure(data.indicators, ind.id)
-        parts.append(html.figure(fig, alt=f"Line chart of {ind.name} by period for all practices in scope",
-                                 caption=f"{ind.name} by period"))
-        plt.close(fig)
-    return "\n".join(parts)
+    figures = [_figure(trend_figure(data.indicators, ind.id), alt=f"Line chart of {ind.name} by period for all "
+                       "practices in scope", caption=f"{ind.name} by period") for ind in trended]
+    return template("scorecard/figures.html", title="Trend", figures=figures)
 
 
 def quarantine_table(data: ReportData) -> pd.DataFrame:
@@ -337,22 +330,18 @@ def quarantine_table(data: ReportData) -> pd.DataFrame:
 @html.section
 def quality_section(data: ReportData) -> str:
     quarantine = data.quarantine
-    parts = ["<h3>Data quality</h3>",
-             f"<p>{len(quarantine):,} source rows were set aside (quarantined) with their reasons; they are "
-             f"listed in the data-quality appendix. Small numbers are suppressed under the policy "
-             f"{html.esc(suppression.policy(data.settings.suppression.rule()).describe())}.</p>"]
-    if len(quarantine):
-        parts.append(html.table(quarantine_table(data), caption="Quarantined rows by source and reason"))
-    return "\n".join(parts)
+    table = html.table(quarantine_table(data), caption="Quarantined rows by source and reason") if len(quarantine) else None
+    return template("scorecard/quality.html", quarantined=len(quarantine), table=table,
+                    policy=suppression.policy(data.settings.suppression.rule()).describe())
 
 
 SECTIONS = [headline_section, league_section, funnel_section, heatmap_section, trend_section, quality_section]
 
 
 def board_section(project: Project, settings: ReportSettings) -> str:
-    """The scorecard's section of the board paper: an HTML fragment (h2/h3 only)."""
+    """The scorecard's section of the board paper: its sections in order (level 2 and 3 headings only)."""
     data = load(project, settings)
-    return "\n".join(section(data) for section in SECTIONS)
+    return html.Fragment("\n".join(section(data) for section in SECTIONS))
 
 
 # -------------------------------------------------------------------------------- practice pack
@@ -369,47 +358,40 @@ def pack_table(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
     })
 
 
+def _pack_score(data: ReportData, practice_code: str) -> dict | None:
+    """The practice's overall result as the pack prints it (None when it has no scored indicators)."""
+    row = data.scores[data.scores["practice_code"] == practice_code]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return {"score": _number(r["score"]), "band": str(r["band"]), "band_label": band_label(r["band"]),
+            "movement": str(r["movement"]), "rank": list(data.scores["practice_code"]).index(practice_code) + 1,
+            "peers": len(data.scores), "reds": f"{int(r['reds'])}", "contract_review": bool(r["contract_review"]),
+            "imd": _number(r.get("context_imd_2019")), "list_size": r.get("context_list_size")}
+
+
 def practice_pack(data: ReportData, practice_code: str) -> str:
     """One practice's results against its peers: an HTML fragment."""
-    indicators, scores, catalogue = data.indicators, data.scores, data.catalogue
     if practice_code not in data.codes:
         raise ValueError(f"practice {practice_code} is not in the organisation {data.where}")
-    row = scores[scores["practice_code"] == practice_code]
-    parts = []
-    if row.empty:
-        parts.append("<p>No scored indicators for this practice.</p>")
-    else:
-        r = row.iloc[0]
-        rank = list(scores["practice_code"]).index(practice_code) + 1
-        parts.append(html.kpis([
-            (_number(r["score"]), "overall score (0-100)"), (str(r["band"]), "overall band"),
-            (str(r["movement"]), "movement since the previous period"),
-            (f"{rank} of {len(scores)}", "rank among peers"), (f"{int(r['reds'])}", "Unacceptable indicators"),
-        ]))
-        parts.append(f"<p>Overall band: {band_label(r['band'])}. Contract review: "
-                     f"{'<strong>Yes</strong>' if r['contract_review'] else 'No'}. Context (not scored): deprivation "
-                     f"score {_number(r.get('context_imd_2019'))}, {html.integer(r.get('context_list_size'))} registered "
-                     f"patients.</p>")
-    parts.append("<h2>Your results against your peers</h2>")
-    parts.append(html.table(pack_table(indicators, practice_code),
-                            caption="Latest value, 95% confidence limits, comparison with the ICB and England, band",
-                            raw_html={"Band", "vs ICB", "vs England"},
-                            formats={"Value": _number, "ICB": _number, "England": _number, "Band": band_label,
-                                     "vs ICB": compare_label, "vs England": compare_label}))
-    parts.append("<h2>Where you sit among your peers</h2>")
-    parts.append(peer_funnels(indicators, catalogue, practice_code))
-    return "\n".join(parts)
+    table = html.table(pack_table(data.indicators, practice_code),
+                       caption="Latest value, 95% confidence limits, comparison with the ICB and England, band",
+                       raw_html={"Band", "vs ICB", "vs England"},
+                       formats={"Value": _number, "ICB": _number, "England": _number, "Band": band_label,
+                                "vs ICB": compare_label, "vs England": compare_label})
+    return template("scorecard/pack.html", score=_pack_score(data, practice_code), table=table,
+                    funnels=peer_funnels(data.indicators, data.catalogue, practice_code))
 
 
 def pack_heading(data: ReportData, practice_code: str) -> str:
-    """The pack's title block: practice name, code, PCN and ICB, and the synthetic banner if so."""
+    """The pack's title block: the house style, the synthetic banner if so, practice name, code, PCN and ICB."""
     practices = data.tables["practices"].set_index("practice_code")
     row = practices.loc[practice_code] if practice_code in practices.index else None
     name = row["practice_name"] if row is not None else practice_code
     where = "" if row is None else f"{row.get('pcn_name') or 'No PCN'}, {data.edition.name}"
     banner = html.synthetic_banner() if data.synthetic else ""
-    # the house style travels with the pack (nbconvert's template does not know it)
-    return f"<style>{html.CSS}</style>{banner}<h1>{html.esc(name)} ({html.esc(practice_code)})</h1><p>{html.esc(where)}</p>"
+    # the house style comes with the page shell the pack is published in (packs.pack_page)
+    return template("scorecard/pack_heading.html", banner=banner, name=name, code=practice_code, where=where)
 
 
 _FUNNELS: dict = {}
@@ -467,7 +449,7 @@ def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) 
     """The peer funnel plots with this practice circled, as an embedded figure."""
     fig, panels = _funnel_panels(indicators, catalogue)
     marks = []
-    for ax, ind, rows in panels:
+    for ax, _, rows in panels:
         if practice_code in rows.index:
             own = rows.loc[[practice_code]]
             marks.append(ax.scatter(own["denominator"], own["value"], s=150, facecolors="none", edgecolors="black",
@@ -479,8 +461,7 @@ def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) 
         for mark in marks:
             mark.remove()
     names = ", ".join(ind.name for _, ind, _ in panels)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = (f"Funnel plots of {names}: every practice in scope against its denominator with 95% and 99.8% limits "
            f"around the average, points coloured by band; this practice circled in black")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.esc(alt)}">'
-            f"<figcaption>This practice (circled) among its peers, latest period</figcaption></figure>")
+    return html.png_figure(html.compact_png(buffer.getvalue()), alt=alt,  # compact: keeps a pack small
+                           caption="This practice (circled) among its peers, latest period")

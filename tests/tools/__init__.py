@@ -1,0 +1,1 @@
+"""Scripts that CI runs beside the test suite (``.ci/run``)."""
