@@ -27,7 +27,8 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 .PHONY: report test venv browser bench bench-kill lab sample golden lock clean help
 
 help:
-	@echo "make report [INPUTS=../shared/data/real]  run the pipeline, publish reports/index.html"
+	@echo "make report [INPUTS=../shared/data/real] [ORG=QNX] [PERIOD=2026-01]"
+	@echo "                                          run the pipeline, publish reports/index.html"
 	@echo "make test                                 run the tests (installs Chromium if it can and must)"
 	@echo "   PYTHON=python3.12 (say) chooses the interpreter; now $(or $(PYTHON),none found) $(PYVER), in $(VENV)/"
 	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
@@ -58,7 +59,7 @@ $(STAMP): $(LOCK) pyproject.toml
 venv: $(STAMP)
 
 report: $(STAMP)
-	$(PY) -m helpers.pipeline run --inputs $(INPUTS)
+	$(PY) -m helpers.pipeline run --inputs $(INPUTS) $(if $(ORG),--organisation $(ORG)) $(if $(PERIOD),--period $(PERIOD))
 
 # Chromium is found (or installed) before the environment, so a machine that lacks it and cannot
 # install it stops in seconds, not after the pip install and the first half of the suite.

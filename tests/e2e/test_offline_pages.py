@@ -145,12 +145,13 @@ def test_data_docs_index_lists_the_results_in_chromium_with_no_network(edition):
 
 
 def test_a_pack_page_is_the_house_shell_and_publishing_names_its_edition():
-    facts = {"names": {"A81001": "The <Surgery> & Co"}, "latest": "2022/23", "code_version": "abc"}
+    facts = {"names": {"A81001": "The <Surgery> & Co"}, "organisation": "NHS Sussex ICB", "month": "January 2026",
+             "code_version": "abc"}
     page = packs.pack_page("<h1>body</h1>", "A81001", facts)
     soup = BeautifulSoup(page, "html.parser")
     assert soup.title.get_text() == "The <Surgery> & Co (A81001)"
     assert [a["href"] for a in soup.header.find_all("a")] == ["../gp-practice-scorecard.html", "index.html", "../index.html"]
-    assert "data to 2022/23" in soup.header.get_text() and "not yet published" in soup.header.get_text()
+    assert "NHS Sussex ICB, data for January 2026" in soup.header.get_text() and "not yet published" in soup.header.get_text()
     assert "@media print" in soup.style.get_text() and soup.main.h1.get_text() == "body"
     stamped = BeautifulSoup(publish.html.stamp_edition(page, "Edition 2026-01_20260320T063001000000Z"), "html.parser")
     assert "Edition 2026-01_20260320T063001000000Z" in stamped.header.get_text()

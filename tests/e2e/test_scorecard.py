@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 import support
@@ -16,10 +17,12 @@ REAL = support.ROOT.parent / "shared" / "data" / "real"
 SOURCES = ["fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments", "gp_practice_reference"]
 
 
-def _default_practices(geography_csv: Path) -> set[str]:
-    """Practices of the default organisation (CCG 70F) straight from the QOF geography file."""
-    geo = pd.read_csv(geography_csv, dtype=str)
-    return set(geo.loc[geo["CCG_ODS_CODE"] == "70F", "PRACTICE_CODE"])
+def _open_practices(project: Path, epraccur: Path) -> set[str]:
+    """The default ICB's open GP practices, straight from ODS epraccur (no header; column 4 the ICB,
+    13 the status, 26 the prescribing setting)."""
+    icb = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["organisation"]
+    ods = pd.read_csv(epraccur, header=None, dtype=str, keep_default_na=False)
+    return set(ods.loc[(ods[3] == icb) & (ods[25] == "4") & (ods[12] == "A"), 0])
 
 
 def _edition(project: Path) -> Path:
@@ -27,10 +30,10 @@ def _edition(project: Path) -> Path:
 
 
 @pytest.mark.e2e
-def test_sample_publishes_scorecard_and_one_pack_per_default_practice(published_sample):
+def test_sample_publishes_scorecard_and_one_pack_per_open_practice(published_sample):
     project, _ = published_sample
     edition = _edition(project)
-    expected = _default_practices(next((project / "data/raw/qof_2020_21").glob("*MAPPING_NHS_GEOGRAPHIES*.csv")))
+    expected = _open_practices(project, next((project / "data/raw/gp_practice_reference").glob("*epraccur.csv")))
     packs = {p.stem for p in (edition / "packs").glob("*.html")} - {"index"}
     assert packs == expected
     index = BeautifulSoup((project / "reports" / "index.html").read_text(encoding="utf-8"), "html.parser")
@@ -52,26 +55,14 @@ def test_sample_publishes_scorecard_and_one_pack_per_default_practice(published_
 
 
 @pytest.mark.e2e
-def test_real_files_publish_packs_for_west_sussex(published_real):
+def test_real_files_publish_packs_for_the_icbs_open_practices(published_real):
     project = published_real
     edition = _edition(project)
-    geography = pd.read_csv(REAL / "qof_2020_21" / "MAPPING_NHS_GEOGRAPHIES_2021.csv", dtype=str)
-    expected = _default_practices(REAL / "qof_2020_21" / "MAPPING_NHS_GEOGRAPHIES_2021.csv")
-    # practices missing from the 2020-21 geography (opened or merged since) are placed by ODS
-    # (epraccur column 15, commissioner) and get a pack when some source has figures for them
-    ods = pd.read_csv(REAL / "gp_practice_reference" / "epraccur.csv", header=None, dtype=str, keep_default_na=False)
-    placed_by_ods = set(ods.loc[(ods[14] == "70F") & (ods[25] == "4"), 0]) - set(geography["PRACTICE_CODE"])
-    with_figures = set(pd.read_csv(next((REAL / "child_immunisations").glob("*.csv")), dtype=str)["ODS_Code"])
-    for path in (REAL / "fingertips_practice").glob("*.csv"):
-        with_figures |= set(pd.read_csv(path, dtype=str)["Area Code"])
-    for path in (REAL / "gp_payments").glob("*.csv"):
-        with_figures |= set(pd.read_csv(path, dtype=str, encoding="utf-8-sig")["Practice Code"])
-    with_figures |= set(pd.read_csv(next((REAL / "gp_practice_reference").glob("gp-reg*.csv")), dtype=str)["CODE"])
-    expected |= placed_by_ods & with_figures
+    expected = _open_practices(project, REAL / "gp_practice_reference" / "epraccur.csv")
     packs = {p.stem for p in (edition / "packs").glob("*.html")} - {"index"}
-    assert packs == expected and len(expected) > 78
+    assert packs == expected and len(expected) > 100
     scores = pd.read_parquet(project / "data/processed/scorecard_scores.parquet")
-    assert scores["practice_code"].is_unique and len(scores) > 6000  # England scored; the report picks 70F
+    assert scores["practice_code"].is_unique and len(scores) > 6000  # England scored; the report picks its ICB's
     quarantine = pd.read_parquet(project / "data/processed/scorecard_quarantine.parquet")
     # the immunisations file repeats some practices' rows: the repeats are quarantined, with the first line named
     dupes = quarantine[quarantine["reason"].str.contains("duplicate practice and period")]

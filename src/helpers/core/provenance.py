@@ -47,13 +47,24 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+SYNTHETIC, TRANSCRIBED, PUBLISHED = "synthetic", "transcribed", "published"
+
+
+def input_kind(path: Path) -> str:
+    """What a file is, by the shipped samples' naming: a generated sample (``SYNTHETIC_``), a historic
+    board paper re-keyed (``TRANSCRIBED_``), or anything else: a real file as its publisher issued it."""
+    name = Path(path).name.upper()
+    return SYNTHETIC if name.startswith("SYNTHETIC") else TRANSCRIBED if name.startswith("TRANSCRIBED") else PUBLISHED
+
+
 def record(root: Path, inputs: list[Path], params: dict, *, synthetic: bool) -> dict:
-    """A provenance record for a stage run over ``inputs``."""
+    """A provenance record for a stage run over ``inputs``; each input with its source folder and kind."""
     return {
         "run_at": now_utc(),
         "code_version": code_version(root),
         "synthetic_inputs": synthetic,
-        "inputs": [{"file": str(p), "bytes": p.stat().st_size, "sha256": sha256(p)} for p in inputs],
+        "inputs": [{"file": str(p), "source": Path(p).parent.name, "kind": input_kind(p), "bytes": p.stat().st_size,
+                    "sha256": sha256(p)} for p in inputs],
         "params": params,
     }
 
@@ -141,5 +152,16 @@ def merged(processed_dir: Path) -> dict:
         "synthetic_domains": sorted(d for d, r in records.items() if r.get("synthetic_inputs")),
         "periods": sorted({p for r in records.values() for p in r.get("periods", [])}),
         "inputs": [i for r in records.values() for i in r.get("inputs", [])],
+        "sources": sources(records),
         "params": {d: r.get("params") for d, r in records.items()},
     }
+
+
+def sources(records: dict) -> dict[str, str]:
+    """Each inputs folder read and what its files are: synthetic, transcribed, published, or mixed."""
+    kinds: dict[str, set] = {}
+    for record in records.values():
+        for entry in record.get("inputs", []):
+            kind = entry.get("kind") or input_kind(Path(entry["file"]))
+            kinds.setdefault(entry.get("source") or Path(entry["file"]).parent.name, set()).add(kind)
+    return {source: found.pop() if len(found) == 1 else "mixed" for source, found in sorted(kinds.items())}

@@ -30,7 +30,7 @@ import time
 import traceback
 from pathlib import Path
 
-from helpers.core.config import project_root
+from helpers.core.config import project_root, resolve
 from helpers.core.errors import (
     EXIT_CODES_BY_NAME,
     EXIT_CONFIGURATION,
@@ -41,12 +41,13 @@ from helpers.core.errors import (
     EXIT_OK,
     PipelineError,
 )
-from helpers.pipeline import recovery, stages
+from helpers.pipeline import organisation, recovery, stages
 from helpers.pipeline.inputs import (
     DEFAULT_INPUTS,
     locate_sources,
     missing_sources_message,
     recorded,
+    recorded_edition,
     write_run_file,
 )
 from helpers.pipeline.settings import load_params
@@ -71,7 +72,8 @@ def notebook_parameters(stage: str, root: Path) -> dict:
     from helpers.pipeline import settings
 
     spec = stages.by_name()[stage]
-    parameters = {"settings": settings.for_stage(spec, root).as_dict()} if spec.params else {}
+    chosen = recorded_edition(root)
+    parameters = {"settings": settings.for_stage(spec, root, chosen=chosen).as_dict()} if spec.params else {}
     if spec.sources:
         chosen = recorded(root)
         parameters["inputs"] = {s: chosen.get(s, f"{DEFAULT_INPUTS}/{s}") for s in spec.sources}
@@ -172,7 +174,7 @@ def _edition(root: Path) -> str | None:
 
 
 def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force: bool, run_log, clock,
-           lock) -> tuple[int, dict | None]:
+           lock, chosen: dict) -> tuple[int, dict | None]:
     """Record the inputs, run ``dvc repro``; returns (exit code, the error to report or None)."""
     if missing:
         message = missing_sources_message(missing, inputs)
@@ -180,10 +182,13 @@ def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force
         return EXIT_CODES_BY_NAME["InputMissingError"], {"stage": None, "message": message}
     from helpers.pipeline import settings
 
-    settings.check_all(root)  # a wrong setting stops the run before any stage starts
+    scope = settings.edition(root, chosen)
+    settings.check_all(root, scope)  # a wrong setting stops the run before any stage starts
+    if "gp_practice_reference" in found:
+        organisation.check(scope["organisation"], resolve(found["gp_practice_reference"], root))
     for note in recovery.recover(root):  # what a killed run left behind
         print(f"Recovered: {note}", flush=True)
-    write_run_file(found, root)
+    write_run_file(found, root, scope)
     (root / LAST_ERROR).unlink(missing_ok=True)
     # unbuffered, so each line (and so each stage's start) reaches the console and the log as it happens
     env = dict(os.environ, PYTHONUNBUFFERED="1",
@@ -205,7 +210,8 @@ def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force
     return EXIT_INTERNAL, {"stage": None, "message": f"dvc repro exited with {code} (see the log)"}
 
 
-def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run_log, params: dict) -> int:
+def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run_log, params: dict,
+             chosen: dict) -> int:
     """One logged run: repro, then the summary (always) and the notifications it calls for."""
     from helpers.pipeline import summary
 
@@ -220,7 +226,7 @@ def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run
         found, missing = locate_sources(inputs, stages.sources(), root)
         if not missing:
             files = summary.fingerprint(found, root, last_run.get("input_files"))
-        code, error = _repro(root, inputs, found, missing, force, run_log, clock, lock)
+        code, error = _repro(root, inputs, found, missing, force, run_log, clock, lock, chosen)
     except PipelineError as exc:  # a setting or an input the user can fix: said plainly, no traceback
         print(f"ERROR: {exc}", file=sys.stderr, flush=True)
         code, error = exc.exit_code, {"stage": None, "message": str(exc)}
@@ -279,7 +285,7 @@ def _notify_locked(root: Path, locked) -> None:
         log.warning("WARNING: notifications not sent: %s", exc)
 
 
-def run_main(inputs: list[str], force: bool = False, command: str | None = None) -> int:
+def run_main(inputs: list[str], force: bool = False, command: str | None = None, chosen: dict | None = None) -> int:
     """The main job: take the lock, point the pipeline at the inputs folders and let DVC re-run
     what changed, logging everything to ``logs/`` and summing the run up at the end."""
     from helpers.pipeline import lock as runlock
@@ -297,7 +303,7 @@ def run_main(inputs: list[str], force: bool = False, command: str | None = None)
         params = load_params(root)
         keep = int((params.get("refresh") or {}).get("keep_logs", 24))
         with runlog.RunLog(root, keep=keep) as run_log:
-            return _refresh(root, inputs, force, command, lock, run_log, params)
+            return _refresh(root, inputs, force, command, lock, run_log, params, chosen or {})
 
 
 def check_main(inputs: list[str], sources: list[str] | None) -> int:
@@ -319,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="folders of publisher files, one subfolder per source; each source is taken from "
                      "the first folder that has it (default: data/raw, the shipped synthetic samples)")
     run.add_argument("--force", action="store_true", help="re-run every stage even if nothing changed")
+    run.add_argument("--organisation", metavar="ICB", help="the ICB this edition is for, e.g. QNX (default: "
+                     "organisation in params.yaml)")
+    run.add_argument("--period", metavar="YYYY-MM", help="the data month (default: period in params.yaml, "
+                     "usually latest)")
     check = sub.add_parser("check", help="check input files as a run would, without writing or publishing")
     check.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
                        help="folders of publisher files, located as for run")
@@ -333,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines are set-up chatter
     if args.command == "run":
         command = " ".join(["python -m helpers.pipeline", *(argv if argv is not None else sys.argv[1:])])
-        return run_main(args.inputs, args.force, command)
+        chosen = {key: value for key, value in (("organisation", args.organisation), ("period", args.period)) if value}
+        return run_main(args.inputs, args.force, command, chosen)
     if args.command == "check":
         return check_main(args.inputs, args.source)
     if args.command == "dvc-yaml":

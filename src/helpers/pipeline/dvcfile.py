@@ -14,7 +14,8 @@ import yaml
 
 from helpers.core.config import PROCESSED, VALIDATION, provenance_file, table_file
 from helpers.pipeline import stages
-from helpers.pipeline.settings import edition_keys
+from helpers.pipeline.inputs import RUN_FILE
+from helpers.pipeline.settings import EDITION_KEYS, edition_keys
 from helpers.pipeline.stages import CLEANSE, PUBLISH, Stage
 
 HEADER = """\
@@ -54,7 +55,8 @@ def _publish_tables(csv_exports: list[str]) -> list[str]:
 def stage_entry(stage: Stage) -> dict:
     deps = [stage.notebook, CODE, *stage.files]
     outs = [stage.executed]
-    params = [*edition_keys(stage), stage.params] if stage.params else []
+    params = [stage.params] if stage.params else []
+    scope = set(edition_keys(stage)) if stage.params else set()
     if stage.kind == CLEANSE:
         deps += [f"expectations/{suite}.json" for suite in stages.domain_info(stage.domain).SUITES]
         deps += [f"${{inputs.{source}}}" for source in stage.sources]
@@ -63,14 +65,20 @@ def stage_entry(stage: Stage) -> dict:
         outs = [*stages.domain_outputs(stage.domain), _validation(stage.domain), *outs]
     else:
         deps += [*stages.domain_outputs(stage.domain), _validation(stage.domain)]
+        for domain in stage.uses:  # a report states whose checks its tables passed, so both
+            deps += [*stages.domain_outputs(domain), _validation(domain)]
         if stage.domain == "board":  # the paper embeds every report stage's board section
             for domain, name in stages.board_domains():
                 deps += [*stages.domain_outputs(domain), _validation(domain)]
-                params += [*edition_keys(stages.by_name()[name]), stages.by_name()[name].params]
+                params.append(stages.by_name()[name].params)
+                scope |= set(edition_keys(stages.by_name()[name]))
     if stage.publishes:
         outs.append(stage.publishes)
+    params = list(dict.fromkeys(params))
+    if scope:  # the organisation and period this run is for, as `run` recorded them
+        params.append({RUN_FILE: [f"edition.{key}" for key in EDITION_KEYS if key in scope]})
     return {"cmd": f"python -m helpers.pipeline stage {stage.name}", "deps": list(dict.fromkeys(deps)),
-            "params": list(dict.fromkeys(params)), "outs": [{path: _keep()} for path in outs]}
+            "params": params, "outs": [{path: _keep()} for path in outs]}
 
 
 def publish_entry(csv_exports: list[str]) -> dict:

@@ -42,11 +42,11 @@ def missing_sources_message(missing: list[str], folders: list[str | os.PathLike]
             f"(expected one subfolder per source, laid out like data/raw/)")
 
 
-def write_run_file(inputs: dict[str, str], root: Path) -> Path:
-    """Record this run's folder per source where dvc.yaml reads it from."""
+def write_run_file(inputs: dict[str, str], root: Path, edition: dict | None = None) -> Path:
+    """Record this run's folder per source, and its organisation and period, where dvc.yaml reads them."""
     path = root / RUN_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump({"inputs": dict(inputs)})
+    text = yaml.safe_dump({"inputs": dict(inputs), **({"edition": dict(edition)} if edition else {})})
     if not path.exists() or path.read_text(encoding="utf-8") != text:  # keep mtime for no-op runs
         from helpers.core.provenance import write_text
 
@@ -54,10 +54,21 @@ def write_run_file(inputs: dict[str, str], root: Path) -> Path:
     return path
 
 
+def _run_file(root: Path) -> dict:
+    path = root / RUN_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return data if isinstance(data, dict) else {}
+
+
 def recorded(root: Path) -> dict[str, str]:
     """This run's folder per source, as ``run`` recorded it in ``build/run.yaml`` (empty before a run)."""
-    path = root / RUN_FILE
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("inputs") if path.exists() else None
+    data = _run_file(root).get("inputs")
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def recorded_edition(root: Path) -> dict:
+    """This run's organisation and period (``run --organisation``, else params.yaml's), as recorded."""
+    data = _run_file(root).get("edition")
     return dict(data) if isinstance(data, dict) else {}
 
 

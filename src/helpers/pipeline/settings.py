@@ -51,22 +51,28 @@ def edition_keys(stage) -> list[str]:
     return [key for key in EDITION_KEYS if key in names]
 
 
-def for_stage(stage, root: Path | None = None, section: dict | None = None) -> Settings:
-    """A stage's settings: ``section`` if given (as Papermill injected it), else from params.yaml,
-    where the edition's organisation and period come from the top of the file."""
+def edition(root: Path | None = None, chosen: dict | None = None) -> dict:
+    """The edition's organisation and period: as chosen for this run, else the top of params.yaml."""
+    params = load_params(root)
+    return {key: (chosen or {}).get(key) or params.get(key) for key in EDITION_KEYS}
+
+
+def for_stage(stage, root: Path | None = None, section: dict | None = None, chosen: dict | None = None) -> Settings:
+    """A stage's settings: ``section`` if given (as Papermill injected it), else its params.yaml section
+    with the edition's organisation and period (``chosen`` for this run, else the top of the file)."""
     if section is None:
-        params = load_params(root)
-        section = params.get(stage.params)
+        section = load_params(root).get(stage.params)
         if isinstance(section, dict):
-            section = {**{key: params.get(key) for key in edition_keys(stage)}, **section}
+            scope = edition(root, chosen)
+            section = {**{key: scope[key] for key in edition_keys(stage)}, **section}
     return settings_class(stage).of(section, stage.params)
 
 
-def check_all(root: Path | None = None) -> dict[str, Settings]:
+def check_all(root: Path | None = None, chosen: dict | None = None) -> dict[str, Settings]:
     """Every stage's settings, so that a wrong setting stops a run before any stage starts."""
     from helpers.pipeline import stages
 
-    return {s.name: for_stage(s, root) for s in stages.STAGES if s.params}
+    return {s.name: for_stage(s, root, chosen=chosen) for s in stages.STAGES if s.params}
 
 
 def section(name: str, root: Path | None = None) -> dict:

@@ -53,8 +53,12 @@ STAGES: list[Stage] = [
     # --- waiting times (RTT)
     Stage("cleanse_rtt", "rtt", CLEANSE, "notebooks/10_cleanse_rtt.ipynb", "rtt", "CleanseSettings",
           sources=("rtt_full_csv",)),
+    # --- the organisations (every ICB's sub-ICB locations, practices and providers), for every report
+    Stage("cleanse_organisation", "organisation", CLEANSE, "notebooks/15_cleanse_organisation.ipynb",
+          "organisation_reference", "CleanseSettings", sources=("gp_practice_reference", "qof_2020_21"),
+          uses=("rtt",)),
     Stage("report_rtt", "rtt", REPORT, "notebooks/20_report_rtt.ipynb", "rtt_report", "ReportSettings",
-          document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+          uses=("organisation",), document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
     # --- referral gateway (referral management centre booking extract)
     Stage("cleanse_referrals", "referrals", CLEANSE, "notebooks/12_cleanse_referrals.ipynb", "referrals",
           "CleanseSettings", sources=("referral_gateway",)),
@@ -63,13 +67,14 @@ STAGES: list[Stage] = [
     # --- GP practice balanced scorecard
     Stage("cleanse_scorecard", "scorecard", CLEANSE, "notebooks/30_cleanse_scorecard.ipynb", "scorecard",
           "CleanseSettings", sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
-                                      "gp_practice_reference"), files=("catalogue/indicators.yaml",)),
+                                      "gp_practice_reference"), files=("catalogue/indicators.yaml",),
+          uses=("organisation",)),
     Stage("report_scorecard", "scorecard", REPORT, "notebooks/40_report_scorecard.ipynb", "scorecard_report",
-          "ReportSettings", files=("catalogue/indicators.yaml",),
+          "ReportSettings", files=("catalogue/indicators.yaml",), uses=("organisation",),
           document=("GP practice balanced scorecard", "gp-practice-scorecard.html")),
     Stage("packs_scorecard", "scorecard", PACKS, "notebooks/41_packs_scorecard.ipynb", "scorecard_report",
           "ReportSettings", files=("catalogue/indicators.yaml", "notebooks/templates/practice_pack.ipynb"),
-          publishes="build/packs"),
+          uses=("organisation",), publishes="build/packs"),
     # --- QIPP savings tracker and action plan tracker
     Stage("cleanse_qipp", "qipp", CLEANSE, "notebooks/50_cleanse_qipp.ipynb", "qipp", "CleanseSettings",
           sources=("qipp_tracker",)),
@@ -83,9 +88,9 @@ STAGES: list[Stage] = [
     # domains' tables, then the paper, which embeds every report stage's board section; keep it last
     Stage("cleanse_board", "board", CLEANSE, "notebooks/80_cleanse_board.ipynb", "board", "CleanseSettings",
           sources=("ae_national_timeseries", "rtt_national_timeseries"), files=("board_measures.yaml",),
-          uses=("rtt", "referrals", "scorecard")),
+          uses=("organisation", "rtt", "referrals", "scorecard")),
     Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
-          files=("board_cover.yaml", "board_measures.yaml"),
+          files=("board_cover.yaml", "board_measures.yaml"), uses=("organisation",),
           document=("Integrated performance report", "board-paper.html")),
 ]
 

@@ -13,6 +13,7 @@ import pytest
 
 from helpers.domains.actions import report as actions_report
 from helpers.domains.board import report as board_report
+from helpers.domains.organisation.edition import Edition
 from helpers.domains.qipp import report as qipp_report
 from helpers.domains.scorecard import packs
 from helpers.domains.scorecard import report as scorecard_report
@@ -57,12 +58,14 @@ def test_practice_pack_index_and_heading():
     out = _safe(packs.index_page(entries, title=SCRIPT, synthetic=False))
     assert out.count(ESCAPED) >= 3
     tables = {"practices": pd.DataFrame({"practice_code": ["A00001"], "practice_name": [SCRIPT],
-                                         "pcn_code": [SCRIPT], "icb_code": ["QE1"]}),
+                                         "pcn_name": [SCRIPT], "icb_code": ["QE1"]}),
               "provenance": {}}
-    data = scorecard_report.ReportData(tables, settings_for("report_scorecard"), pd.DataFrame(), pd.DataFrame(),
+    icb = Edition("QE1", SCRIPT, pd.Timestamp("2026-01-31"), ())
+    empty = pd.DataFrame()
+    data = scorecard_report.ReportData(tables, settings_for("report_scorecard"), icb, empty, empty, empty, empty,
                                        {"A00001"}, [])
     heading = scorecard_report.pack_heading(data, "A00001")  # the house style comes with the page shell
-    assert "<style" not in heading and _safe(heading).count(ESCAPED) == 2
+    assert "<style" not in heading and _safe(heading).count(ESCAPED) == 3  # practice, PCN and ICB names
 
 
 @pytest.mark.parametrize("label", [qipp_report.rag, actions_report.state, scorecard_report.band_label,

@@ -28,6 +28,7 @@ from helpers.sources import timeseries as ts
 
 READERS = {ae_src.SOURCE_FOLDER: ae_src, rtt_src.SOURCE_FOLDER: rtt_src}
 UNITS = {"percent", "count", "millions", "weeks"}
+SCOPES = ("icb", "england")
 MEASURE_COLUMNS = ["reference", "period", "value", "source", "file", "line"]
 
 
@@ -42,6 +43,7 @@ class Measure:
     target: float | None
     owner: str
     data_source: dict
+    scope: str = "icb"               # icb: the edition's ICB; england: context, never an exception
     rebase: tuple = ()
     start: pd.Timestamp | None = None
     comment: str = ""
@@ -76,6 +78,8 @@ def load_catalogue(path: Path) -> list[Measure]:
         if e["reference"] in seen:
             raise SourceFormatError(path, f"{where}: reference used twice")
         seen.add(e["reference"])
+        if e.get("scope") not in SCOPES:
+            raise SourceFormatError(path, f"{where}: scope {e.get('scope')!r} is not one of {', '.join(SCOPES)}")
         if e["unit"] not in UNITS:
             raise SourceFormatError(path, f"{where}: unit {e['unit']!r} is not one of {', '.join(sorted(UNITS))}")
         if e["improvement_direction"] not in spc.DIRECTIONS:
@@ -90,7 +94,7 @@ def load_catalogue(path: Path) -> list[Measure]:
         measures.append(Measure(
             reference=str(e["reference"]), name=e["name"], unit=e["unit"],
             improvement_direction=e["improvement_direction"], target=None if target is None else float(target),
-            owner=e["owner"], data_source=dict(source),
+            owner=e["owner"], data_source=dict(source), scope=e["scope"],
             rebase=tuple({"date": str(r["date"]), "reason": r.get("reason", "")} for r in e.get("rebase") or ()),
             start=pd.Timestamp(e["start"]) if e.get("start") else None, comment=e.get("comment") or "",
             commentary=(e.get("commentary") or "").strip(), actions=tuple(e.get("actions") or ())))
@@ -251,6 +255,12 @@ class Result:
     latest_period: pd.Timestamp | None
     latest_value: float | None
     months_behind: int | None = None
+    current: bool = True                 # its latest month is the edition's month
+
+    @property
+    def headline(self) -> bool:
+        """The edition's own figure: the ICB's, for the edition's month (not context)."""
+        return self.measure.scope == "icb" and self.current
 
     @property
     def exception(self) -> list[str]:

@@ -29,6 +29,8 @@ from helpers.core.errors import PipelineError, SourceFormatError
 from helpers.core.settings import Settings
 from helpers.domains.board import measures as board
 from helpers.domains.board.settings import ReportSettings
+from helpers.domains.organisation import edition
+from helpers.domains.organisation.edition import Edition
 from helpers.methods import spc
 from helpers.render import html, plots, template
 
@@ -52,6 +54,7 @@ class ReportData:
     cover: dict
     results: list[board.Result]
     provenance: dict            # every domain's, merged: the edition's
+    edition: Edition | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -64,7 +67,8 @@ class ReportData:
 
     @property
     def exceptions(self) -> list[board.Result]:
-        return [r for r in self.results if r.exception]
+        """The ICB's measures for the edition's month that need the board's attention (context never does)."""
+        return [r for r in self.results if r.exception and r.headline]
 
 
 def load(project: Project, settings: ReportSettings) -> ReportData:
@@ -79,8 +83,13 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
     series = pd.read_parquet(project.table_path(DOMAIN, "series"))
     as_at = None if settings.as_at == "latest" else pd.Timestamp(settings.as_at)
     results = board.evaluate_all(measures, series, cfg, as_at=as_at)
+    scope = edition.load(project, settings.organisation, settings.period)
+    for result in results:  # a measure for another month is context for its own period
+        result.current = result.latest_period is not None and \
+            result.latest_period.to_period("M") == scope.month.to_period("M")
+    results.sort(key=lambda r: (not r.headline, r.measure.scope != "icb"))  # the ICB's own measures first
     cover = load_cover(project.path(settings.cover))
-    return ReportData(project, settings, used, cfg, cover, results, provenance.merged(project.processed))
+    return ReportData(project, settings, used, cfg, cover, results, provenance.merged(project.processed), scope)
 
 
 COVER_FIELDS = [
@@ -202,10 +211,13 @@ def _anchor(reference: str) -> str:
 
 def cover_section(ctx: ReportData) -> html.Fragment:
     c = ctx.cover
-    as_at = f"{ctx.as_at:%B %Y}" if ctx.as_at is not None else "no data"
-    meta = pd.DataFrame({"Item": ["Meeting", "Agenda item", "Data to", "Report author", "Lead director"],
-                         "Detail": [c.get("meeting", ""), c.get("agenda_item", ""), as_at, c.get("author", ""),
-                                    c.get("lead_director", "")]})
+    month = ctx.edition.month_name if ctx.edition else "no data"
+    meeting = dt.date.fromisoformat(ctx.settings.meeting_date)
+    meta = pd.DataFrame({"Item": ["Organisation", "Meeting", "Meeting date", "Agenda item", "Data for", "Report author",
+                                  "Lead director"],
+                         "Detail": [ctx.edition.name if ctx.edition else "", c.get("meeting", ""),
+                                    f"{meeting.day} {meeting:%B %Y}", c.get("agenda_item", ""), month,
+                                    c.get("author", ""), c.get("lead_director", "")]})
     return template("board/cover.html", title=c.get("title", "Integrated performance report"),
                     about=html.table(meta, caption="About this paper", row_header="Item", css_class="cover-meta"),
                     synthetic=ctx.synthetic, fields=[(label, _prose(c[key])) for key, label in COVER_FIELDS])
@@ -228,7 +240,7 @@ def summary_table(ctx: ReportData) -> pd.DataFrame:
         m = r.measure
         notes = ["Not charted: " + "; ".join(r.check.problems)] if r.check.problems else []
         rows.append({
-            "Ref": m.reference, "Measure": m.name,
+            "Ref": m.reference, "Measure": m.name, "For": measure_for(ctx, r),
             "Latest": value_text(r.latest_value, m.unit, suppress),
             "Target": "none" if m.target is None else value_text(m.target, m.unit),
             "Variation": icon(r.variation, "variation"), "Assurance": icon(r.assurance, "assurance"),
@@ -238,6 +250,14 @@ def summary_table(ctx: ReportData) -> pd.DataFrame:
             "Notes": "; ".join(notes + r.check.notes),
         })
     return pd.DataFrame(rows)
+
+
+def measure_for(ctx: ReportData, result: board.Result) -> str:
+    """Whose figure it is and, for context from another month, which: every row says."""
+    who = ctx.edition.name if result.measure.scope == "icb" and ctx.edition else "England"
+    if result.current or result.latest_period is None:
+        return who if result.headline else f"{who} (context)"
+    return f"{who} (context: data to {result.latest_period:%B %Y})"
 
 
 def summary_section(ctx: ReportData) -> html.Fragment:

@@ -19,6 +19,8 @@ import pandas as pd
 from helpers.core import quality
 from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
+from helpers.domains.organisation import edition
+from helpers.domains.organisation.measures import short_name
 from helpers.domains.rtt import measures as rtt
 from helpers.domains.rtt.settings import ReportSettings
 from helpers.render import html, plots, template
@@ -53,47 +55,22 @@ class ReportData:
 
 
 def load(project: Project, settings: ReportSettings) -> ReportData:
-    """Read the processed tables and settle the ICB and period the report is about."""
+    """Read the processed tables for the edition's ICB and month."""
     paths = [project.table_path(DOMAIN, "pathways"), project.table_path(DOMAIN, "summary"),
              project.provenance_path(DOMAIN)]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise InputMissingError(f"processed tables not found: {', '.join(missing)}; run the cleanse stage first")
+    scope = edition.load(project, settings.organisation, settings.period)
     pathways = pd.read_parquet(paths[0])
     summary = pd.read_parquet(paths[1])
     provenance = json.loads(paths[2].read_text(encoding="utf-8"))
-    periods = sorted(summary["period"].unique())
-    chosen = pd.Timestamp(periods[-1]) if settings.period == "latest" else _match_period(settings.period, periods)
-    icbs = summary[summary["org_level"] == "icb"].drop_duplicates("org_code").set_index("org_code")["org_name"]
-    if settings.organisation not in icbs.index:
-        raise InputMissingError(f"ICB {settings.organisation!r} is not in the data; "
-                                f"ICBs present: {', '.join(sorted(icbs.index))}")
+    if not ((summary["org_level"] == "icb") & (summary["org_code"] == scope.code)).any():
+        icbs = sorted(summary.loc[summary["org_level"] == "icb", "org_code"].unique())
+        raise InputMissingError(f"ICB {scope.code!r} has no patients in the RTT extract; ICBs present: {', '.join(icbs)}")
     results_dir = project.validation(DOMAIN)
     validations = quality.load_results(results_dir) if results_dir.is_dir() else []
-    return ReportData(pathways, summary, provenance, validations, settings.organisation, _title_case(icbs[settings.organisation]),
-                      chosen, settings)
-
-
-def _match_period(period: str, periods) -> pd.Timestamp:
-    for p in periods:
-        if f"{pd.Timestamp(p):%Y-%m}" == str(period):
-            return pd.Timestamp(p)
-    available = ", ".join(f"{pd.Timestamp(p):%Y-%m}" for p in periods)
-    raise InputMissingError(f"period {period!r} is not in the data; periods present: {available}")
-
-
-def _title_case(name: str) -> str:
-    """'NHS LANCASHIRE AND SOUTH CUMBRIA INTEGRATED CARE BOARD' -> 'NHS Lancashire and South Cumbria ICB'."""
-    words = []
-    for word in name.replace("INTEGRATED CARE BOARD", "ICB").split():
-        upper = word.upper()
-        if upper in {"NHS", "ICB", "UK"} or (len(word) <= 3 and any(ch.isdigit() for ch in word)):
-            words.append(upper)
-        elif upper in {"AND", "OF", "THE", "FOR"} and words:
-            words.append(word.lower())
-        else:
-            words.append(word.capitalize())
-    return " ".join(words)
+    return ReportData(pathways, summary, provenance, validations, scope.code, scope.name, scope.month, settings)
 
 
 def _row(ctx: ReportData, level: str, code: str, part: str = rtt.INCOMPLETE, period=None) -> pd.Series:
@@ -153,7 +130,7 @@ def provider_table(ctx: ReportData) -> pd.DataFrame:
         return pd.DataFrame(columns=["provider_code", "provider_name", "known_clock_start",
                                      "pct_within_18_weeks", "over_52_weeks", "ranked"])
     measures = rtt.wait_measures(rows, ["provider_code"])
-    names = rows.groupby("provider_code", observed=True)["provider_name"].first().astype(str).map(_title_case)
+    names = rows.groupby("provider_code", observed=True)["provider_name"].first().astype(str).map(short_name)
     measures["provider_name"] = measures["provider_code"].map(names)
     measures["ranked"] = measures["known_clock_start"] >= ctx.settings.min_provider_pathways
     return (measures.sort_values(["ranked", "pct_within_18_weeks"], ascending=[False, False])

@@ -1,6 +1,6 @@
 """The GP practice balanced scorecard: indicators, bands, scores and a pack per practice."""
 
-TABLES = ("indicators", "scores", "practices", "quarantine")
+TABLES = ("indicators", "scores", "quarantine")  # practices: the organisation domain's
 SUITES = ("fingertips_practice.raw", "qof_prevalence.raw", "child_immunisations.raw", "gp_payments.raw",
           "gp_practice_reference.epraccur", "gp_practice_reference.list_sizes", "scorecard_indicators.processed",
           "scorecard_scores.processed")

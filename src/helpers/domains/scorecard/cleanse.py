@@ -25,6 +25,8 @@ from helpers.sources import child_immunisations, fingertips_practice, gp_payment
 log = logging.getLogger(__name__)
 
 DOMAIN = "scorecard"
+
+
 def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
                  result: StageResult) -> dict[str, pd.DataFrame]:
     """Every source read and passed through its raw suite."""
@@ -56,8 +58,6 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
         note(path, frame, "qof_2020_21")
         prevalence.append(frame)
     tables["qof_2020_21"] = pd.concat(prevalence)
-    geography = qof_2020_21.read_geography(folder)
-    note(geography.attrs["path"], geography, "qof_2020_21")
     result.skipped += qof_2020_21.passed_over(folder)
 
     imms = []
@@ -88,7 +88,7 @@ def read_sources(inputs: dict[str, Path], *, gate_dir: Path | None, root: Path,
         note(folder / name, rows, "gp_practice_reference")
     tables["gp_practice_reference"] = lists
     result.skipped += gp_practice_reference.passed_over(folder)
-    tables["_geography"], tables["_epraccur"] = geography, epraccur
+    tables["_epraccur"] = epraccur
     return tables
 
 
@@ -98,14 +98,15 @@ def build(inputs: dict[str, Path], settings: CleanseSettings, project: Project,
     result = StageResult(DOMAIN)
     tables = read_sources(inputs, gate_dir=gate_dir, root=project.root, result=result)
     catalogue = scorecard.load_catalogue(project.path(CATALOGUE))
-    practices = scorecard.practice_frame(tables.pop("_geography"), epraccur := tables.pop("_epraccur"))
-    known = set(epraccur["practice_code"])
+    practices = pd.read_parquet(project.table_path("organisation", "practices"))
+    known = set(tables.pop("_epraccur")["practice_code"])  # every ODS code: a practice missing here is unknown
     rule = suppression.policy(settings.suppression.rule())
     indicators, quarantine = scorecard.build_indicators(catalogue, tables, practices, known, rule)
     scores = scorecard.score_practices(indicators, catalogue, practices[["practice_code", "practice_name", "pcn_code",
-                                                                        "ccg_code", "icb_code", "status"]],
+                                                                        "sub_icb_code", "icb_code", "status",
+                                                                        "close_date"]],
                                        settings.scoring.as_dict())
-    result.tables = {"indicators": indicators, "scores": scores, "practices": practices, "quarantine": quarantine}
+    result.tables = {"indicators": indicators, "scores": scores, "quarantine": quarantine}
     for name in ("indicators", "scores"):
         result.outcomes.append(quality.gate(result.tables[name], f"scorecard_{name}.processed",
                                             data_name=f"data/processed/scorecard_{name}.parquet",

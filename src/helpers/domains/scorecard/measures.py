@@ -26,10 +26,11 @@ import yaml
 from helpers.core.errors import QUARANTINE_COLUMNS, SourceFormatError
 from helpers.methods import stats
 
-CATALOGUE_FILE = "catalogue/indicators.yaml"
 TYPES = ("proportion", "rate", "ratio", "context")
 SECTIONS = ("A", "B", "C", "context")
 GOOD, ACCEPTABLE, UNACCEPTABLE, NOT_BANDED = "Good", "Acceptable", "Unacceptable", "Not banded"
+NOT_SCORED = "Not scored"  # a closed or dormant practice, or one banded on too few indicators
+OPEN_STATUSES = ("Active", "Proposed")
 BAND_POINTS = {GOOD: 2, ACCEPTABLE: 1, UNACCEPTABLE: 0}
 BAND_ORDER = [GOOD, ACCEPTABLE, UNACCEPTABLE, NOT_BANDED]
 # Sources that cover every practice in England: their pooled value is England's. The others
@@ -325,7 +326,12 @@ def overall_band(score, thresholds: dict) -> np.ndarray:
 
 def score_practices(table: pd.DataFrame, catalogue: list[Indicator], practices: pd.DataFrame,
                     scoring: dict) -> pd.DataFrame:
-    """One row per practice: latest and previous scores and bands, movement, reds, review flag, context."""
+    """One row per practice: latest and previous scores and bands, movement, reds, review flag, context.
+
+    Only open practices banded on at least ``scoring['min_indicator_share']`` of the scored
+    indicators available in their ICB are scored; the others are "Not scored", with the reason,
+    and never ranked.
+    """
     scored = [i.id for i in catalogue if i.scored]
     latest = table[table["period_rank"] == 1]
     # the previous period of each indicator, or its latest where it has only one: movement then
@@ -335,18 +341,49 @@ def score_practices(table: pd.DataFrame, catalogue: list[Indicator], practices: 
     now, before = _scores(latest, scored), _scores(previous, scored)
     out = now.join(before[["score", "reds"]].rename(columns={"score": "previous_score", "reds": "previous_reds"}),
                    how="outer")
-    thresholds = scoring.get("overall_band", {"good": 75, "acceptable": 50})
-    out["band"] = overall_band(out["score"], thresholds)
-    out["previous_band"] = overall_band(out["previous_score"], thresholds)
-    out["score_change"] = out["score"] - out["previous_score"]
-    out["movement"] = movement(out["band"], out["previous_band"], out["score_change"])
-    out["contract_review"] = out["reds"].fillna(0) >= int(scoring.get("review_reds", 2))
     context = latest[latest["type"] == "context"].pivot_table(index="practice_code", columns="indicator_id",
                                                               values="value", aggfunc="first")
-    out = out.join(context.add_prefix("context_"), how="left")
+    out = out.join(context.add_prefix("context_"), how="outer")
     out = out.reset_index().rename(columns={"index": "practice_code"})
     out = practices.merge(out, on="practice_code", how="right")
-    return out.sort_values(["score", "practice_code"], ascending=[False, True], ignore_index=True)
+    out["indicators_banded"] = out["indicators_banded"].fillna(0).astype(int)
+    out["indicators_available"] = out["icb_code"].map(available_in_icb(latest, practices, scored)).fillna(0).astype(int)
+    out["not_scored_reason"] = not_scored_reasons(out, float(scoring["min_indicator_share"]))
+    unscored = out["not_scored_reason"] != ""
+    out.loc[unscored, ["score", "previous_score", "reds", "previous_reds"]] = np.nan
+    thresholds = scoring["overall_band"]
+    out["band"] = np.where(unscored, NOT_SCORED, overall_band(out["score"], thresholds))
+    out["previous_band"] = overall_band(out["previous_score"], thresholds)
+    out["score_change"] = out["score"] - out["previous_score"]
+    out["movement"] = np.where(unscored, "", movement(out["band"], out["previous_band"], out["score_change"]))
+    out["contract_review"] = ~unscored & (out["reds"].fillna(0) >= int(scoring["review_reds"]))
+    out["reds"] = out["reds"].astype("Int64")
+    out["previous_reds"] = out["previous_reds"].astype("Int64")
+    return out.sort_values(["score", "practice_code"], ascending=[False, True], na_position="last",
+                           ignore_index=True)
+
+
+def available_in_icb(latest: pd.DataFrame, practices: pd.DataFrame, scored: list[str]) -> pd.Series:
+    """Per ICB, the scored indicators any of its practices is banded on (latest period): what a
+    practice there could be scored on, given the sources that cover the ICB."""
+    banded = latest[latest["indicator_id"].isin(scored) & latest["band"].isin(list(BAND_POINTS))]
+    banded = banded.merge(practices[["practice_code", "icb_code"]], on="practice_code")
+    return banded.groupby("icb_code")["indicator_id"].nunique()
+
+
+def not_scored_reasons(scores: pd.DataFrame, min_share: float) -> np.ndarray:
+    """Why a practice is not scored: '' when it is; 'closed 31 March 2022'; 'too few indicators (2 of 6)'."""
+    reasons = []
+    for status, closed, banded, available in zip(scores["status"].fillna("Unknown"), scores["close_date"],
+                                                 scores["indicators_banded"], scores["indicators_available"]):
+        if status not in OPEN_STATUSES:
+            when = f" {closed.day} {closed:%B %Y}" if pd.notna(closed) else ""
+            reasons.append(f"{status.lower()}{when}")
+        elif banded == 0 or banded < min_share * available:
+            reasons.append(f"too few indicators ({banded} of {available})")
+        else:
+            reasons.append("")
+    return np.asarray(reasons, dtype=object)
 
 
 def movement(band_now, band_before, change) -> np.ndarray:
@@ -365,34 +402,3 @@ def movement(band_now, band_before, change) -> np.ndarray:
         else:
             out.append(f"Same level, score {'up' if delta > 0 else 'down'} {abs(delta):.1f}")
     return np.asarray(out, dtype=object)
-
-
-# ---------------------------------------------------------------------------- organisations
-
-LEVELS = {"england": None, "region": "region_code", "icb": "icb_code", "ccg": "ccg_code",
-          "pcn": "pcn_code", "practice": "practice_code"}
-
-
-def in_organisation(practices: pd.DataFrame, organisation: dict) -> pd.Series:
-    """Which practices the report covers: ``{level: icb|ccg|pcn|practice|region|england, codes: [...]}``."""
-    level = str(organisation.get("level", "england")).lower()
-    if level not in LEVELS:
-        raise ValueError(f"organisation level {level!r} is not one of {sorted(LEVELS)}")
-    if LEVELS[level] is None:
-        return pd.Series(True, index=practices.index)
-    codes = organisation.get("codes") or []
-    codes = [codes] if isinstance(codes, str) else codes
-    return practices[LEVELS[level]].isin([str(c) for c in codes])
-
-
-def practice_frame(geography: pd.DataFrame, epraccur: pd.DataFrame) -> pd.DataFrame:
-    """One row per practice: names and parents from the QOF geography, ODS status and names for the rest."""
-    ods = epraccur[epraccur["is_gp_practice"]][["practice_code", "practice_name", "icb_code", "commissioner_code",
-                                                "status", "postcode"]]
-    ods = ods.rename(columns={"practice_name": "ods_name", "icb_code": "ods_icb_code"})
-    out = geography.merge(ods, on="practice_code", how="outer")
-    out["practice_name"] = out["practice_name"].fillna(out["ods_name"].str.title())
-    out["icb_code"] = out["icb_code"].fillna(out["ods_icb_code"])
-    out["ccg_code"] = out["ccg_code"].fillna(out["commissioner_code"])
-    out["status"] = out["status"].fillna("Unknown")
-    return out.drop(columns=["ods_name", "ods_icb_code", "commissioner_code"]).drop_duplicates("practice_code")

@@ -76,18 +76,11 @@ def _exporter():
                         exclude_output_prompt=True, anchor_link_text="")
 
 
-def _pack_facts(root: Path) -> dict:
-    """What every pack's page names besides its body: practice names, data period, code version."""
-    import json
-
-    import pandas as pd
-
-    processed = root / "data" / "processed"
-    record = json.loads((processed / "scorecard_provenance.json").read_text(encoding="utf-8"))
-    practices = pd.read_parquet(processed / "scorecard_practices.parquet", columns=["practice_code", "practice_name"])
-    periods = sorted(record.get("indicator_periods") or [])
-    return {"names": dict(zip(practices["practice_code"], practices["practice_name"].astype(str))),
-            "latest": periods[-1] if periods else "unknown", "code_version": record.get("code_version", "unknown")}
+def pack_facts(data) -> dict:
+    """What every pack's page names besides its body: practice names, the ICB and month, code version."""
+    names = data.tables["practices"].set_index("practice_code")["practice_name"].astype(str)
+    return {"names": names.to_dict(), "organisation": data.edition.name, "month": data.edition.month_name,
+            "code_version": data.tables["provenance"].get("code_version", "unknown")}
 
 
 def pack_page(body: str, practice_code: str, facts: dict) -> str:
@@ -96,7 +89,8 @@ def pack_page(body: str, practice_code: str, facts: dict) -> str:
     title = f"{name} ({practice_code})" if name else practice_code
     footer = (f"Code version {html.esc(facts['code_version'])}. Contains public sector information licensed "
               "under the Open Government Licence v3.0.")
-    return html.shell(title, body, subtitle=f"Practice pack: GP practice balanced scorecard, data to {facts['latest']}",
+    subtitle = f"Practice pack: GP practice balanced scorecard, {facts['organisation']}, data for {facts['month']}"
+    return html.shell(title, body, subtitle=subtitle,
                       footer=footer, links=[("GP practice balanced scorecard", SCORECARD_PAGE),
                                             ("All practice packs", "index.html"), ("Edition index", EDITION_INDEX)],
                       edition="Edition: not yet published", css=PACK_CSS)
@@ -111,7 +105,7 @@ def pack_file(practice_code: str) -> str:
     return f"{practice_code}.html"
 
 
-def generate(root: Path, practice_codes: list[str], params: dict, *, out_dir: Path | None = None,
+def generate(root: Path, practice_codes: list[str], params: dict, facts: dict, *, out_dir: Path | None = None,
              notebook: Path | None = None, kernel_name: str = "python3", timeout: int = 600) -> list[Path]:
     """Execute the pack notebook once per practice in one reused kernel; write ``<code>.html`` each."""
     from jupyter_client.manager import KernelManager
@@ -125,7 +119,6 @@ def generate(root: Path, practice_codes: list[str], params: dict, *, out_dir: Pa
         cell.metadata.setdefault("tags", [])
     template.metadata.setdefault("papermill", {})
     exporter = _exporter()
-    facts = _pack_facts(root)
     km = KernelManager(kernel_name=kernel_name)
     km.start_kernel(cwd=str(root))
     written = []
@@ -177,15 +170,15 @@ def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | Non
     root, title = project.root, settings.title
     out_dir = out_dir or (project.out or root) / PACKS_DIR
     data = scorecard_report.load(project, settings)
-    with_data = sorted(data.codes & set(data.indicators["practice_code"]))
+    practices = sorted(data.codes)  # every practice open in the month, with figures or not (its pack says)
     names = data.tables["practices"].set_index("practice_code")["practice_name"]
     bands = data.scores.set_index("practice_code")["band"]
     staging = out_dir.with_name(f".{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)  # a stopped run's
     staging.mkdir(parents=True)
-    generate(root, with_data, {"settings": settings.as_dict()}, out_dir=staging)
+    generate(root, practices, {"settings": settings.as_dict()}, pack_facts(data), out_dir=staging)
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
-                "file": pack_file(c)} for c in with_data]
+                "file": pack_file(c)} for c in practices]
     synthetic = data.synthetic
     (staging / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic),
                                         encoding="utf-8")

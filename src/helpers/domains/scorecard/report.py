@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.config import Project
+from helpers.domains.organisation import edition
+from helpers.domains.organisation import measures as organisation
+from helpers.domains.organisation.edition import Edition
 from helpers.domains.scorecard import CATALOGUE, TABLES
 from helpers.domains.scorecard import measures as scorecard
 from helpers.domains.scorecard.settings import ReportSettings
@@ -37,35 +40,39 @@ _CACHE: dict = {}
 
 
 def _tables(project: Project) -> dict:
-    """The processed tables; kept in memory while they are unchanged (packs reuse one kernel)."""
+    """The processed tables (and every practice's organisation); kept in memory while they are
+    unchanged (packs reuse one kernel)."""
     paths = {name: project.table_path(DOMAIN, name) for name in TABLES}
+    paths["practices"] = project.table_path("organisation", "practices")
     provenance = project.provenance_path(DOMAIN)
     key = tuple((str(p), p.stat().st_mtime_ns) for p in (*paths.values(), provenance))
     if key not in _CACHE:
         _CACHE.clear()
         tables = {name: pd.read_parquet(path) for name, path in paths.items()}
         tables["provenance"] = json.loads(provenance.read_text(encoding="utf-8"))
-        tables["version"] = key  # what the per-scope cache below is keyed on
+        tables["version"] = key  # what the per-edition cache below is keyed on
         _CACHE[key] = tables
     return _CACHE[key]
 
 
 @dataclass
 class ReportData:
-    """The organisation's practices: published (suppressed) indicators, scores, the catalogue."""
+    """The edition's ICB: its open practices' published (suppressed) indicators and scores, the
+    practices not scored and why, the closed and dormant ones, and the catalogue."""
 
     tables: dict                  # every practice in the sources, as processed
     settings: ReportSettings
-    indicators: pd.DataFrame      # the organisation's, suppressed for publication
-    scores: pd.DataFrame          # the organisation's, by rank
-    codes: set[str]
+    edition: Edition
+    indicators: pd.DataFrame      # the ICB's open practices', suppressed for publication
+    scores: pd.DataFrame          # the ICB's scored practices, by rank
+    unscored: pd.DataFrame        # open practices not scored (too few indicators), with the reason
+    closed: pd.DataFrame          # the ICB's closed and dormant practices, with their close dates
+    codes: set[str]               # the ICB's practices open in the edition's month
     catalogue: list
 
     @property
     def where(self) -> str:
-        """'ccg 70F': the organisation as the settings name it."""
-        organisation = self.settings.organisation
-        return f"{organisation.level} {', '.join(organisation.codes)}".strip()
+        return self.edition.name
 
     @property
     def synthetic(self) -> bool:
@@ -78,8 +85,8 @@ class ReportData:
 
 def load(project: Project, settings: ReportSettings) -> ReportData:
     tables = _tables(project)
-    indicators, scores, codes = scope(tables, settings)
-    return ReportData(tables, settings, indicators, scores, codes,
+    scope = edition.load(project, settings.organisation, settings.period)
+    return ReportData(tables, settings, scope, *edition_practices(tables, settings, scope),
                       scorecard.load_catalogue(project.path(CATALOGUE)))
 
 
@@ -94,18 +101,21 @@ def published_indicators(indicators: pd.DataFrame, settings: ReportSettings) -> 
 _SCOPES: dict = {}
 
 
-def scope(tables: dict, settings: ReportSettings) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
-    """(indicators, scores, practice codes) of the organisation the report covers (kept while the
-    tables and settings are unchanged, so a run of packs filters and suppresses once)."""
-    key = (tables.get("version", id(tables)), settings)
+def edition_practices(tables: dict, settings: ReportSettings, scope: Edition) -> tuple:
+    """(indicators, scores, unscored, closed, open codes) of the edition's ICB (kept while the tables
+    and settings are unchanged, so a run of packs filters and suppresses once)."""
+    key = (tables.get("version", id(tables)), settings, scope)
     if key not in _SCOPES:
         _SCOPES.clear()
-        practices = tables["practices"]
-        codes = set(practices.loc[scorecard.in_organisation(practices, settings.organisation.as_dict()),
-                                  "practice_code"])
+        practices = tables["practices"][tables["practices"]["icb_code"] == scope.code]
+        opened = organisation.is_open(practices, scope.month)
+        codes = set(practices.loc[opened, "practice_code"])
         scores = tables["scores"][tables["scores"]["practice_code"].isin(codes)]
+        scored = scores["band"] != scorecard.NOT_SCORED
+        closed = practices[~opened].sort_values(["close_date", "practice_code"], ignore_index=True)
         indicators = published_indicators(tables["indicators"], settings)
-        _SCOPES[key] = indicators[indicators["practice_code"].isin(codes)], scores, codes
+        _SCOPES[key] = (indicators[indicators["practice_code"].isin(codes)], scores[scored].reset_index(drop=True),
+                        scores[~scored].reset_index(drop=True), closed, codes)
     return _SCOPES[key]
 
 
@@ -378,7 +388,7 @@ def pack_heading(data: ReportData, practice_code: str) -> str:
     practices = data.tables["practices"].set_index("practice_code")
     row = practices.loc[practice_code] if practice_code in practices.index else None
     name = row["practice_name"] if row is not None else practice_code
-    where = "" if row is None else f"PCN {row.get('pcn_code') or '-'}, ICB {row.get('icb_code') or '-'}"
+    where = "" if row is None else f"{row.get('pcn_name') or 'No PCN'}, {data.edition.name}"
     banner = html.synthetic_banner() if data.synthetic else ""
     # the house style comes with the page shell the pack is published in (packs.pack_page)
     return template("scorecard/pack_heading.html", banner=banner, name=name, code=practice_code, where=where)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from helpers.core.errors import ConfigurationError
 from helpers.core.settings import Settings
 
 
@@ -32,6 +33,12 @@ class OverallBand(Settings):
 class Scoring(Settings):
     overall_band: OverallBand
     review_reds: int      # Unacceptable indicators that trigger a contract review
+    min_indicator_share: float  # a practice banded on fewer of the scored indicators than this share is not scored
+
+    def validate(self, where: str) -> None:
+        if not 0 <= self.min_indicator_share <= 1:
+            raise ConfigurationError(f"params.yaml {where}.min_indicator_share: found {self.min_indicator_share}, "
+                                     f"expected a share between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -41,13 +48,8 @@ class CleanseSettings(Settings):
 
 
 @dataclass(frozen=True)
-class Organisation(Settings):
-    level: Literal["england", "region", "icb", "ccg", "pcn", "practice"]
-    codes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ReportSettings(Settings):
-    organisation: Organisation    # which practices the scorecard and packs cover
+    organisation: str             # the ICB whose practices the scorecard and packs cover (top of params.yaml)
+    period: str                   # the data month: practices open in it are scored (top of params.yaml)
     suppression: Suppression
     title: str

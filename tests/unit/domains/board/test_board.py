@@ -172,7 +172,7 @@ def test_real_ae_four_hour_series_by_hand(ae_tidy):
 
 def _catalogue(tmp_path, **change):
     entry = {"reference": "X-1", "name": "X", "unit": "percent", "improvement_direction": "increase", "target": 90,
-             "owner": "O", "data_source": {"table": "t", "column": "c"}, **change}
+             "owner": "O", "scope": "icb", "data_source": {"table": "t", "column": "c"}, **change}
     path = tmp_path / "measures.yaml"
     path.write_text(yaml.safe_dump({"measures": [entry]}))
     return path
@@ -184,6 +184,7 @@ def _catalogue(tmp_path, **change):
     ({"target": "ninety"}, "target 'ninety' is not a number"),
     ({"owner": ""}, "missing owner"),
     ({"data_source": {"source": "x"}}, "data_source needs"),
+    ({"scope": "region"}, "scope 'region' is not one of icb, england"),
 ])
 def test_catalogue_errors_name_the_measure(tmp_path, change, message):
     with pytest.raises(SourceFormatError, match=message):

@@ -69,8 +69,3 @@ def test_sections_render_with_alt_text_and_status_words(ctx):
     assert 'alt="Bar chart of the 5 largest providers' in providers
     assert "not ranked" in providers
     assert "Only one month" in rtt_report.trend_section(ctx)
-
-
-def test_title_case_of_publisher_names():
-    assert rtt_report._title_case("NHS LANCASHIRE AND SOUTH CUMBRIA INTEGRATED CARE BOARD") == \
-        "NHS Lancashire and South Cumbria ICB"

@@ -12,6 +12,7 @@ import pytest
 
 import support
 from helpers.core.errors import SourceFormatError
+from helpers.domains.scorecard import CATALOGUE
 from helpers.domains.scorecard import measures as scorecard
 from helpers.methods import stats, suppression
 from support import settings_for
@@ -23,7 +24,7 @@ AE = REAL / "fingertips_practice" / "fingertips_93930_AE_attendances_0to4_GP_202
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return scorecard.load_catalogue(ROOT / scorecard.CATALOGUE_FILE)
+    return scorecard.load_catalogue(ROOT / CATALOGUE)
 
 
 def _ind(catalogue, ind_id):
@@ -149,9 +150,8 @@ def test_scores_movement_reds_and_context(catalogue):
             rows.append([code, ind.id, ind.domain, ind.weight, band_now, 1, ind.type, 1.0])
             rows.append([code, ind.id, ind.domain, ind.weight, band_before, 2, ind.type, 1.0])
     rows.append(["H82001", "imd_2019", "Context", 0, "Not banded", 1, "context", 33.3])
-    practices = pd.DataFrame({"practice_code": ["H82001", "H82002"], "practice_name": ["One", "Two"]})
-    out = scorecard.score_practices(_table(rows), catalogue, practices,
-                                    {"overall_band": {"good": 75, "acceptable": 50}, "review_reds": 2}).set_index("practice_code")
+    out = scorecard.score_practices(_table(rows), catalogue, _practices(["H82001", "H82002"]),
+                                    SCORING).set_index("practice_code")
     # H82001 now: (2*2 + 2*2 + 1*1) / (2*5) = 90; before: (4 + 2 + 1) / 10 = 70
     assert out.loc["H82001", "score"] == pytest.approx(90)
     assert out.loc["H82001", "previous_score"] == pytest.approx(70)
@@ -161,6 +161,46 @@ def test_scores_movement_reds_and_context(catalogue):
     assert out.loc["H82002", "score"] == pytest.approx(20)
     assert out.loc["H82002", "reds"] == 2 and bool(out.loc["H82002", "contract_review"])
     assert out.loc["H82002", "band"] == "Unacceptable"
+
+
+SCORING = {"overall_band": {"good": 75, "acceptable": 50}, "review_reds": 2, "min_indicator_share": 0.5}
+
+
+def _practices(codes, status=None, icb="QNX", closed=None):
+    return pd.DataFrame({"practice_code": codes, "practice_name": codes, "icb_code": icb,
+                         "status": status or ["Active"] * len(codes),
+                         "close_date": pd.to_datetime(closed or [None] * len(codes))})
+
+
+def test_closed_dormant_and_thinly_covered_practices_are_not_scored(catalogue):
+    ids = {i.id: i for i in catalogue}
+    four = [ids[k] for k in ("imm_6in1_12m", "imm_mmr1_24m", "imm_mmr2_5y", "ae_0to4")]
+    rows = []
+    for code, indicators in (("H82001", four), ("H82002", four), ("H82003", four), ("H82004", four[-1:]),
+                             ("H82005", four[:2])):
+        rows += [[code, i.id, i.domain, i.weight, "Good", 1, i.type, 1.0] for i in indicators]
+    practices = _practices(["H82001", "H82002", "H82003", "H82004", "H82005"],
+                           status=["Active", "Closed", "Dormant", "Active", "Active"],
+                           closed=[None, "2022-03-31", None, None, None])
+    out = scorecard.score_practices(_table(rows), catalogue, practices, SCORING).set_index("practice_code")
+    assert out.loc["H82001", "band"] == "Good" and out.loc["H82001", "not_scored_reason"] == ""
+    assert out.loc["H82002", "not_scored_reason"] == "closed 31 March 2022"
+    assert out.loc["H82003", "not_scored_reason"] == "dormant"
+    # four scored indicators are banded in this ICB: one of four is too few, two of four is half
+    assert out.loc["H82004", "not_scored_reason"] == "too few indicators (1 of 4)"
+    assert out.loc["H82005", "not_scored_reason"] == ""
+    for code in ("H82002", "H82003", "H82004"):
+        assert out.loc[code, "band"] == "Not scored" and pd.isna(out.loc[code, "score"])
+        assert not out.loc[code, "contract_review"] and out.loc[code, "movement"] == ""
+    assert list(out.index[:2]) == ["H82001", "H82005"]  # the scored first, by score
+
+
+def test_the_share_is_of_what_the_icb_practices_are_banded_on(catalogue):
+    """Where no source covers an indicator for an ICB, its practices are scored on the rest."""
+    ae = next(i for i in catalogue if i.id == "ae_0to4")
+    rows = [["A82001", ae.id, ae.domain, ae.weight, "Good", 1, ae.type, 1.0]]
+    out = scorecard.score_practices(_table(rows), catalogue, _practices(["A82001"], icb="QE1"), SCORING)
+    assert out.loc[0, "indicators_available"] == 1 and out.loc[0, "band"] == "Good"
 
 
 def test_movement_within_a_level():
