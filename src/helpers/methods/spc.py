@@ -35,6 +35,14 @@ runs of 6 or 7 selectable).
 
 Rebasing splits the series at given dates: each segment has its own mean and limits, moving
 ranges do not cross a rebase, and runs are counted within a segment only.
+
+Fixing the limits (``fix_after_n_points``, as NHSRplotthedots has it) computes a segment's mean and
+limits from its first n points only (the baseline) and judges every later point against them, so
+that a change after the baseline shows as special cause instead of moving the limits with it.
+With fewer than n points in a segment the limits come from all of them, as without fixing.
+
+:func:`reasons` says in words which rule flagged a point ("7 points in a row above the mean"), so
+a chart and a summary table can name why a point is special cause.
 """
 
 from __future__ import annotations
@@ -217,6 +225,22 @@ def two_of_three(values, lim: Limits) -> tuple[np.ndarray, np.ndarray]:
 RULES = ("beyond_limits", "shift", "trend", "two_of_three")
 
 
+def reasons(point: pd.Series, cfg: Settings | str = "plotthedots") -> list[str]:
+    """The rules that flagged ``point`` (a row of :func:`chart`), each in words; empty if none did."""
+    cfg = settings(cfg)
+    said = {
+        ("beyond_limits", "high"): "a point above the upper process limit",
+        ("beyond_limits", "low"): "a point below the lower process limit",
+        ("shift", "high"): f"{cfg.shift_length} or more points in a row above the mean",
+        ("shift", "low"): f"{cfg.shift_length} or more points in a row below the mean",
+        ("trend", "high"): f"{cfg.trend_length} or more points in a row each higher than the last",
+        ("trend", "low"): f"{cfg.trend_length} or more points in a row each lower than the last",
+        ("two_of_three", "high"): "2 of 3 points in a row above 2 sigma",
+        ("two_of_three", "low"): "2 of 3 points in a row below 2 sigma",
+    }
+    return [text for (rule, side), text in said.items() if bool(point.get(f"{rule}_{side}", False))]
+
+
 # ---- the chart ----------------------------------------------------------------------------------
 
 def segments(periods: pd.Series, rebase=()) -> np.ndarray:
@@ -246,12 +270,16 @@ def _classify(high: np.ndarray, low: np.ndarray, direction: str, cfg: Settings) 
 
 
 def chart(frame: pd.DataFrame, *, direction: str = INCREASE, cfg: Settings | str = "plotthedots",
-          rebase=(), period: str = "period", value: str = "value") -> pd.DataFrame:
+          rebase=(), period: str = "period", value: str = "value",
+          fix_after_n_points: int | None = None) -> pd.DataFrame:
     """The XmR chart of a monthly series: one row per point with its limits, rule flags and class.
 
     ``frame`` must be one value per period, sorted, with no gaps (see ``board.check_series``).
+    ``fix_after_n_points``: each segment's limits from its first n points (``baseline`` marks them).
     """
     cfg = settings(cfg)
+    if fix_after_n_points is not None and fix_after_n_points < 2:
+        raise ValueError(f"fix_after_n_points {fix_after_n_points!r}: limits need at least 2 points")
     if direction not in DIRECTIONS:
         raise ValueError(f"improvement direction {direction!r}: expected one of {', '.join(DIRECTIONS)}")
     out = frame[[period, value]].rename(columns={period: "period", value: "value"}).reset_index(drop=True)
@@ -261,12 +289,15 @@ def chart(frame: pd.DataFrame, *, direction: str = INCREASE, cfg: Settings | str
     for c in columns:
         out[c] = np.nan
     out["trial"] = False
+    out["baseline"] = fix_after_n_points is None
     for rule in RULES:
         out[f"{rule}_high"] = False
         out[f"{rule}_low"] = False
     for idx in out.groupby("segment").groups.values():
         v = out.loc[idx, "value"].to_numpy()
-        lim = limits(v, cfg)
+        base = len(v) if fix_after_n_points is None else min(fix_after_n_points, len(v))
+        lim = limits(v[:base], cfg)
+        out.loc[idx[:base], "baseline"] = True
         if lim is None:
             continue
         out.loc[idx, columns] = [lim.mean, lim.lower, lim.upper, lim.lower_2sigma, lim.upper_2sigma]

@@ -223,3 +223,51 @@ def test_presets_differ_as_documented():
     assert (ptd.shift_length, ptd.trend_length, ptd.screen_factor) == (7, 7, 3.267)
     assert ptd.screen_outliers and not xl.screen_outliers
     assert (xl.shift_length, xl.trend_length, xl.min_points) == (7, 7, 13)
+
+
+# Twelve baseline months alternating 9 and 11 (mean 10, every moving range 2, so limits
+# 10 +/- 2.66 x 2 = 4.68 to 15.32 and 2 sigma at 10 + 2 x 1.7733 = 13.55), then four at 15.5.
+BASELINE = [9.0, 11.0] * 6
+AFTER = [15.5] * 4
+
+
+def _fixed_series():
+    return pd.DataFrame({"period": pd.date_range("2024-01-31", periods=16, freq="ME"), "value": BASELINE + AFTER})
+
+
+@pytest.mark.parametrize("preset", ["plotthedots", "nhse_excel"])
+def test_fixed_limits_come_from_the_baseline_and_judge_later_points(preset):
+    out = spc.chart(_fixed_series(), cfg=preset, fix_after_n_points=12)
+    assert out["mean"].tolist() == pytest.approx([10.0] * 16)
+    assert out["upper"].tolist() == pytest.approx([15.32] * 16) and out["lower"].tolist() == pytest.approx([4.68] * 16)
+    assert out["baseline"].tolist() == [True] * 12 + [False] * 4
+    assert out["beyond_limits_high"].tolist() == [False] * 12 + [True] * 4
+
+
+def test_without_fixing_the_later_points_move_the_limits_and_are_not_beyond_them():
+    out = spc.chart(_fixed_series(), cfg="nhse_excel")
+    values = BASELINE + AFTER
+    mean = sum(values) / 16
+    mean_mr = sum(abs(b - a) for a, b in zip(values, values[1:])) / 15
+    assert out["mean"].iloc[0] == pytest.approx(mean) and out["upper"].iloc[0] == pytest.approx(mean + 2.66 * mean_mr)
+    assert not out["beyond_limits_high"].any() and out["baseline"].all()
+
+
+def test_a_segment_shorter_than_the_baseline_takes_all_its_points():
+    short = _fixed_series().iloc[:8]
+    fixed, plain = spc.chart(short, fix_after_n_points=12), spc.chart(short)
+    assert fixed["upper"].tolist() == pytest.approx(plain["upper"].tolist()) and fixed["baseline"].all()
+
+
+def test_fixing_needs_two_points():
+    with pytest.raises(ValueError, match="at least 2 points"):
+        spc.chart(_fixed_series(), fix_after_n_points=1)
+
+
+def test_reasons_name_the_rules_that_flagged_a_point():
+    out = spc.chart(_fixed_series(), fix_after_n_points=12)
+    assert spc.reasons(out.iloc[-1]) == ["a point above the upper process limit", "2 of 3 points in a row above 2 sigma"]
+    assert spc.reasons(out.iloc[0]) == []
+    shifted = pd.Series({"shift_low": True, "trend_high": True})
+    assert spc.reasons(shifted, "plotthedots") == ["7 or more points in a row below the mean",
+                                                   "7 or more points in a row each higher than the last"]

@@ -45,6 +45,7 @@ class Measure:
     data_source: dict
     scope: str = "icb"               # icb: the edition's ICB; england: context, never an exception
     rebase: tuple = ()
+    baseline_points: int | None = None  # limits fixed on each segment's first n months (None: all)
     start: pd.Timestamp | None = None
     comment: str = ""
     commentary: str = ""
@@ -91,11 +92,16 @@ def load_catalogue(path: Path) -> list[Measure]:
         target = e.get("target")
         if target is not None and not isinstance(target, int | float):
             raise SourceFormatError(path, f"{where}: target {target!r} is not a number")
+        baseline = e.get("baseline_points")
+        if baseline is not None and (not isinstance(baseline, int) or isinstance(baseline, bool) or baseline < 2):
+            raise SourceFormatError(path, f"{where}: baseline_points {baseline!r} is not a whole number of months, "
+                                    "at least 2")
         measures.append(Measure(
             reference=str(e["reference"]), name=e["name"], unit=e["unit"],
             improvement_direction=e["improvement_direction"], target=None if target is None else float(target),
             owner=e["owner"], data_source=dict(source), scope=e["scope"],
             rebase=tuple({"date": str(r["date"]), "reason": r.get("reason", "")} for r in e.get("rebase") or ()),
+            baseline_points=baseline,
             start=pd.Timestamp(e["start"]) if e.get("start") else None, comment=e.get("comment") or "",
             commentary=(e.get("commentary") or "").strip(), actions=tuple(e.get("actions") or ())))
     return measures
@@ -256,6 +262,7 @@ class Result:
     latest_value: float | None
     months_behind: int | None = None
     current: bool = True                 # its latest month is the edition's month
+    reasons: tuple[str, ...] = ()        # the SPC rules that flagged the latest point, in words
 
     @property
     def headline(self) -> bool:
@@ -269,7 +276,7 @@ class Result:
         if not self.check.chartable:
             why.append("not charted: " + "; ".join(self.check.problems))
         if self.variation and self.variation.startswith("concern"):
-            why.append(spc.VARIATION_TEXT[self.variation])
+            why.append(spc.VARIATION_TEXT[self.variation] + (f" ({'; '.join(self.reasons)})" if self.reasons else ""))
         if self.assurance == "fail":
             why.append(spc.ASSURANCE_TEXT["fail"])
         return why
@@ -283,7 +290,8 @@ def evaluate(measure: Measure, rows: pd.DataFrame, cfg: spc.Settings) -> Result:
         return Result(measure, check, None, None, None, None if last is None else last["period"],
                       None if last is None else float(last["value"]))
     series = clean_series(rows)
-    points = spc.chart(series, direction=measure.improvement_direction, cfg=cfg, rebase=measure.rebase_dates)
+    points = spc.chart(series, direction=measure.improvement_direction, cfg=cfg, rebase=measure.rebase_dates,
+                       fix_after_n_points=measure.baseline_points)
     if note := trial_note(points, cfg):
         check.notes.append(note)
     alone = points.groupby("segment")["period"].agg(["size", "first"])
@@ -292,7 +300,7 @@ def evaluate(measure: Measure, rows: pd.DataFrame, cfg: spc.Settings) -> Result:
     last = points.iloc[-1]
     return Result(measure, check, points, spc.variation(points, measure.improvement_direction, cfg),
                   spc.assurance(points, measure.target, measure.improvement_direction, cfg),
-                  last["period"], float(last["value"]))
+                  last["period"], float(last["value"]), reasons=tuple(spc.reasons(last, cfg)))
 
 
 def evaluate_all(measures: list[Measure], series: pd.DataFrame, cfg: spc.Settings,

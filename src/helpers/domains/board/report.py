@@ -239,6 +239,8 @@ def summary_table(ctx: ReportData) -> pd.DataFrame:
     for r in ctx.results:
         m = r.measure
         notes = ["Not charted: " + "; ".join(r.check.problems)] if r.check.problems else []
+        if r.reasons:  # why the latest point is special cause, by the rule that flagged it
+            notes.append("Special cause: " + "; ".join(r.reasons))
         rows.append({
             "Ref": m.reference, "Measure": m.name, "For": measure_for(ctx, r),
             "Latest": value_text(r.latest_value, m.unit, suppress),
@@ -320,6 +322,10 @@ def chart_alt(result: board.Result) -> str:
         parts.append(f"Target {value_text(m.target, m.unit)}.")
     if m.rebase_dates:
         parts.append("Limits recalculated from " + ", ".join(f"{d:%B %Y}" for d in m.rebase_dates) + ".")
+    if m.baseline_points:
+        parts.append(f"Limits fixed on the first {m.baseline_points} months of each period.")
+    if result.reasons:
+        parts.append("Latest point flagged by: " + "; ".join(result.reasons) + ".")
     parts.append(spc.VARIATION_TEXT.get(result.variation, "No variation icon") + ". "
                  + (spc.ASSURANCE_TEXT.get(result.assurance) or "No assurance icon") + ".")
     return " ".join(parts)

@@ -185,6 +185,8 @@ def _catalogue(tmp_path, **change):
     ({"owner": ""}, "missing owner"),
     ({"data_source": {"source": "x"}}, "data_source needs"),
     ({"scope": "region"}, "scope 'region' is not one of icb, england"),
+    ({"baseline_points": 1}, "baseline_points 1 is not a whole number of months, at least 2"),
+    ({"baseline_points": "twelve"}, "baseline_points 'twelve'"),
 ])
 def test_catalogue_errors_name_the_measure(tmp_path, change, message):
     with pytest.raises(SourceFormatError, match=message):
@@ -272,3 +274,22 @@ def test_a_single_month_between_rebases_is_noted():
     result = board.evaluate(measure, rows([70.0] + [80.0 + i % 3 for i in range(14)]), spc.settings("plotthedots"))
     assert result.points is not None and pd.isna(result.points["mean"].iloc[0])
     assert result.check.notes == ["Jan 2022 is the only month of its segment (between rebase dates): no limits"]
+
+
+def test_a_measure_with_fixed_limits_is_judged_against_its_baseline_and_says_which_rule_flagged_it():
+    # Twelve months alternating 80 and 82 (mean 81, limits 81 +/- 2.66 x 2 = 75.68 to 86.32), then
+    # three at 74: below the fixed lower limit. Without fixing, the mean and limits move with them.
+    values = [80.0, 82.0] * 6 + [74.0] * 3
+    fixed = board.Measure("T-03", "Fixed", "percent", "increase", None, "Owner", {"table": "t", "column": "v"},
+                          baseline_points=12)
+    cfg = spc.settings("plotthedots")
+    result = board.evaluate(fixed, rows(values), cfg)
+    assert result.points["lower"].iloc[-1] == pytest.approx(75.68)
+    assert result.variation == "concern_low"
+    assert result.reasons[0] == "a point below the lower process limit"
+    assert "a point below the lower process limit" in result.exception[0]
+    plain = board.evaluate(MEASURE, rows(values), cfg)
+    assert plain.points["mean"].iloc[-1] == pytest.approx(sum(values) / len(values))
+    result.months_behind = 0
+    notes = board_report.summary_table(_context([result], cfg)).loc[0, "Notes"]
+    assert "Special cause: a point below the lower process limit" in notes
