@@ -148,3 +148,15 @@ def test_real_national_series_publish_a_paper(published_real):
     assert not provenance["synthetic_inputs"]
     assert {i["file"].rsplit("/", 1)[-1] for i in provenance["inputs"]} == {
         "Monthly-AE-Time-Series-March-2024.xls", "RTT-Overview-Timeseries-Jun22-XLS-77K-68395.xlsx"}
+
+
+def test_the_contents_list_links_every_section_and_each_section_links_its_full_report(paper, soup):
+    contents = soup.select_one("nav.contents")
+    assert contents is not None
+    listed = [a["href"][1:] for a in contents.select("a")]
+    after = [h for h in contents.find_all_next("h2")]
+    assert listed == [h.get("id") for h in after] and len(listed) >= 6
+    assert any(h.get_text(strip=True).startswith("Appendix A") for h in after)
+    full = [a["href"] for a in soup.select("p.full-report a")]
+    assert full and all((paper[1].parent / href).is_file() for href in full)
+    assert len(full) == len(soup.select("section.board-section.domain"))

@@ -59,6 +59,11 @@ def stage(name: str, settings: dict | None = None, inputs: dict | None = None) -
                     run_inputs.folders_for(spec.sources, root, inputs))
 
 
+def full_reports() -> dict[str, tuple[str, str]]:
+    """Each domain's published report, (title, file name in the edition), for links to it."""
+    return {stage.domain: stage.document for stage in stages.STAGES if stage.document}
+
+
 def board_sections(root: Path) -> list[tuple[str, Settings]]:
     """The domains whose section the board paper embeds, each with its report stage's settings,
     in the stage list's order."""

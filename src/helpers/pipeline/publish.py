@@ -82,7 +82,7 @@ def _footer(provenance: dict) -> str:
 
 def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool) -> str:
     nb = nbformat.read(executed, as_version=4)
-    return html.page(title, notebook_body(nb, with_code=False), subtitle=subtitle,
+    return html.page(title, html.fill_contents(notebook_body(nb, with_code=False)), subtitle=subtitle,
                      footer=_footer(provenance), synthetic=synthetic)
 
 

@@ -59,6 +59,45 @@ def edition_slot(text: str = "Edition: not yet published") -> str:
     return f"<!--edition-->{esc(text)}<!--/edition-->"
 
 
+CONTENTS_SLOT = "<!--contents-->"
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S)
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def contents_slot() -> Fragment:
+    """Where a page's contents list goes: publishing fills it with its headings (:func:`fill_contents`)."""
+    return templating.template("contents.html", entries=None, slot=Fragment(CONTENTS_SLOT))
+
+
+def fill_contents(body: str) -> str:
+    """``body`` with its contents slot filled: a link to every second-level heading after it, each
+    given an id if it has none. A body without the slot is returned as it is."""
+    head, slot, rest = body.partition(CONTENTS_SLOT)
+    if not slot:
+        return body
+    entries, taken = [], set(_ID.findall(body))
+
+    def link(found: re.Match) -> str:
+        attrs, inner = found.group("attrs"), found.group("inner")
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inner)).split())
+        given = _ID.search(attrs)
+        ident = given.group(1) if given else _fresh_id(text, taken)
+        entries.append((ident, text))
+        return found.group(0) if given else f'<h2{attrs} id="{esc(ident)}">{inner}</h2>'
+
+    rest = _H2.sub(link, rest)
+    return head + templating.template("contents.html", entries=entries, slot="") + rest
+
+
+def _fresh_id(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    ident, n = base, 2
+    while ident in taken:
+        ident, n = f"{base}-{n}", n + 1
+    taken.add(ident)
+    return ident
+
+
 def title_of(page_html: str) -> str | None:
     """The text of a page's title element, or None if it has none."""
     found = re.search(r"<title>(.*?)</title>", page_html, re.S)

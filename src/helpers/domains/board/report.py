@@ -223,6 +223,11 @@ def cover_section(ctx: ReportData) -> html.Fragment:
                     synthetic=ctx.synthetic, fields=[(label, _prose(c[key])) for key, label in COVER_FIELDS])
 
 
+def contents_section() -> html.Fragment:
+    """The paper's contents: a link to every section, filled in when the paper is published."""
+    return html.contents_slot()
+
+
 def exceptions_section(ctx: ReportData) -> html.Fragment:
     stale_after = ctx.settings.stale_after_months
     exceptions = [{"anchor": _anchor(r.measure.reference), "reference": r.measure.reference, "name": r.measure.name,
@@ -358,11 +363,15 @@ def exception_pages(ctx: ReportData) -> html.Fragment:
     return template("board/exception_pages.html", pages=[_exception_page(ctx, r) for r in ctx.exceptions])
 
 
-def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]]) -> html.Fragment:
-    """Each domain's board section, in the order given: (domain, the settings of its report stage)."""
+def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]],
+                    reports: dict[str, tuple[str, str]] | None = None) -> html.Fragment:
+    """Each domain's board section, in the order given: (domain, the settings of its report stage),
+    each followed by a link to the domain's full report where ``reports`` names it (title, file)."""
     # a board section is markup by contract, so it goes into the page as it is
-    return template("board/domains.html", sections=[html.Fragment(domain_section(domain, ctx.project, settings))
-                                                    for domain, settings in sections])
+    reports = reports or {}
+    return template("board/domains.html",
+                    sections=[(html.Fragment(domain_section(domain, ctx.project, settings)), reports.get(domain))
+                              for domain, settings in sections])
 
 
 def domain_section(domain: str, project: Project, settings: Settings) -> str:
