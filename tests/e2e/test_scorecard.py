@@ -43,7 +43,12 @@ def test_sample_publishes_scorecard_and_one_pack_per_open_practice(published_sam
     board = BeautifulSoup((edition / "gp-practice-scorecard.html").read_text(encoding="utf-8"), "html.parser")
     assert "SYNTHETIC DATA" in board.get_text()
     assert len(board.find_all("img")) >= 3 and all(img.get("alt") for img in board.find_all("img"))
-    assert board.find("caption", string=re.compile("Practices by overall score"))
+    league = board.find("caption", string=re.compile("Practices by overall score")).parent
+    linked = {a["href"] for a in league.select("tbody a")}
+    scores = pd.read_parquet(project / "data/processed/scorecard_scores.parquet")
+    ranked = scores.loc[scores["practice_code"].isin(expected) & (scores["band"] != "Not scored"), "practice_code"]
+    assert linked == {f"packs/{code}.html" for code in ranked} and linked  # each ranked practice to its pack
+    assert all((edition / href).is_file() for href in linked)
     pack = BeautifulSoup((edition / "packs" / f"{sorted(expected)[0]}.html").read_text(encoding="utf-8"), "html.parser")
     assert pack.find("img") is not None
     assert pack.find("caption", string=re.compile("comparison with the ICB and England"))

@@ -136,6 +136,11 @@ def compact_png(png: bytes, colours: int = 128) -> bytes:
     return buffer.getvalue()
 
 
+def link(text: str, href: str) -> Fragment:
+    """A link to ``href`` reading ``text``."""
+    return templating.macro("macros.html", "link")(text, href)
+
+
 def status(text: str, kind: str) -> Fragment:
     """A status label in words and colour (kind: good, bad or neutral)."""
     return templating.macro("macros.html", "status")(text, kind)

@@ -25,6 +25,7 @@ from helpers.domains.organisation import measures as organisation
 from helpers.domains.organisation.edition import Edition
 from helpers.domains.scorecard import CATALOGUE, TABLES
 from helpers.domains.scorecard import measures as scorecard
+from helpers.domains.scorecard.packs import PACKS_DIR, pack_file
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.methods import stats, suppression
 from helpers.render import html, plots, template
@@ -154,8 +155,15 @@ def league_table(scores: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+PACKS_FOLDER = PACKS_DIR.rsplit("/", 1)[-1]  # where publishing puts the packs, beside this page
+
+
 def league_html(scores: pd.DataFrame, caption: str) -> str:
-    return html.table(league_table(scores), caption=caption, raw_html={"Overall band"},
+    """The league table, each practice linked to its pack (packs sit in the edition's packs/ folder)."""
+    table = league_table(scores)
+    table["Practice"] = [html.link(text, f"{PACKS_FOLDER}/{pack_file(code)}")
+                         for text, code in zip(table["Practice"], scores["practice_code"])]
+    return html.table(table, caption=caption, raw_html={"Overall band", "Practice"},
                       formats={"Score": _number, "Overall band": band_label,
                                "Deprivation (IMD 2019)": _number, "Registered patients": html.integer})
 
