@@ -76,14 +76,19 @@ class Document:
         return bool(set(self.domains) & set(provenance.get("synthetic_domains", [])))
 
 
+PROVENANCE = "provenance.json"
+# Every report page links back to what it belongs to (report pages sit at the edition's top).
+READER_LINKS = (("All reports in this edition", "index.html"), ("Sources and provenance", PROVENANCE))
+
+
 def _footer(provenance: dict) -> str:
     return template("publish/footer.html", when=now_utc(), code_version=provenance.get("code_version", "unknown"))
 
 
 def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool) -> str:
     nb = nbformat.read(executed, as_version=4)
-    return html.page(title, html.fill_contents(notebook_body(nb, with_code=False)), subtitle=subtitle,
-                     footer=_footer(provenance), synthetic=synthetic)
+    return html.shell(title, html.fill_contents(notebook_body(nb, with_code=False)), subtitle=subtitle,
+                      footer=_footer(provenance), synthetic=synthetic, links=READER_LINKS)
 
 
 def audit_page(executed: Path, *, provenance: dict) -> str:
@@ -213,7 +218,9 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
         (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance), encoding="utf-8")
         entries.append({"title": f"Executed notebook: {path.name}", "href": f"audit/{path.stem}.html",
                         "note": f"(with code; .ipynb at audit/{path.name})", "group": AUDIT})
-    (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    (staging / PROVENANCE).write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    entries.append({"title": "Provenance: every input file, its hash, the settings and code version",
+                    "href": PROVENANCE, "note": "(JSON)", "group": AUDIT})
     (staging / "index.html").write_text(index_page(entries, [], current=name, title=title, provenance=provenance,
                                                    at_top=False), encoding="utf-8")
     return entries

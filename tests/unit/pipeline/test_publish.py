@@ -54,6 +54,17 @@ def test_board_page_hides_parameters_code_and_stderr(site):
     assert "icb = " not in page and "rr.section" not in page and "a warning" not in page
 
 
+def test_a_report_page_links_to_its_edition_index_and_provenance(site):
+    from bs4 import BeautifulSoup
+
+    _, run = site
+    edition = run()
+    masthead = BeautifulSoup((edition / "rtt-waiting-times.html").read_text(), "html.parser").header
+    hrefs = [a["href"] for a in masthead.find_all("a")]
+    assert hrefs == ["index.html", "provenance.json"] and all((edition / h).is_file() for h in hrefs)
+    assert 'href="provenance.json"' in (edition / "index.html").read_text()
+
+
 def test_index_and_latest_point_at_the_new_edition_and_list_earlier_ones(site):
     reports, run = site
     first, second = run(), run()
