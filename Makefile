@@ -63,7 +63,9 @@ report: $(STAMP)
 
 # Chromium is found (or installed) before the environment, so a machine that lacks it and cannot
 # install it stops in seconds, not after the pip install and the first half of the suite.
+# The linter first: it takes seconds, and the style it keeps is part of what the tests check.
 test: $(LOCK) browser $(STAMP)
+	$(PY) -m ruff check --quiet .
 	$(PY) -m pytest
 
 browser: $(LOCK)

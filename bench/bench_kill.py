@@ -163,14 +163,13 @@ def main() -> int:
         good = state(project)
         make_work(project, kind, 100 + trial)
         at = rng.uniform(0, durations[kind])
-        out = open(work / f"trial{trial}.log", "w+")
-        process = subprocess.Popen(command(kind), cwd=project, env=run_env(project), stdout=out,
-                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        time.sleep(at)
-        kill_tree(process)
-        out.seek(0)
-        stage = stage_at_kill(out.read())
-        out.close()
+        with open(work / f"trial{trial}.log", "w+") as out:
+            process = subprocess.Popen(command(kind), cwd=project, env=run_env(project), stdout=out,
+                                       stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            time.sleep(at)
+            kill_tree(process)
+            out.seek(0)
+            stage = stage_at_kill(out.read())
         after, problems = check_after_kill(project, good)
         started = time.perf_counter()
         recovered = subprocess.run(command(""), cwd=project, env=run_env(project), capture_output=True, text=True)

@@ -131,7 +131,8 @@ def test_plans_reach_their_targets_on_the_dates_worked_from_the_data(published_s
         backlog, week = backlog0, 0
         while backlog > target and week < 26:
             week += 1
-            temporary = plan.get("temporary_from_week", 1) <= week < plan.get("temporary_from_week", 1) + plan.get("temporary_weeks", 0)
+            start = plan.get("temporary_from_week", 1)
+            temporary = start <= week < start + plan.get("temporary_weeks", 0)
             capacity = (plan["wte"] + (plan.get("temporary_wte", 0) if temporary else 0)) * plan["bookings_per_wte_day"] \
                 * plan.get("working_days", 5) + plan.get("overtime_hours", 0) * plan.get("bookings_per_overtime_hour", 0)
             backlog = max(0, backlog + 7 * inflow - capacity)

@@ -397,7 +397,8 @@ def test_crontab_example_runs_the_entry_point_with_secrets_from_the_env_file(tmp
         for name, value in filled.items():
             env_file = re.sub(rf"^export {name}=.*$", f"export {name}={value}", env_file, flags=re.M)
         (tmp_path / "refresh.env").write_text(env_file)
-        command = (command.replace("/srv/nhs-analytics", str(project)).replace("/etc/nhs-analytics/refresh.env", str(tmp_path / "refresh.env"))
+        command = (command.replace("/srv/nhs-analytics", str(project))
+                   .replace("/etc/nhs-analytics/refresh.env", str(tmp_path / "refresh.env"))
                    .replace("/srv/nhs-inputs", str(tmp_path / "not-yet-delivered")).replace(".venv/bin/python", sys.executable))
         cron = subprocess.run(["/bin/sh", "-c", command], env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
                               capture_output=True, text=True, timeout=120)

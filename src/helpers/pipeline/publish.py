@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -28,7 +27,7 @@ from nbconvert import HTMLExporter
 from helpers.core import quality
 from helpers.core.provenance import now_utc, remove_path, write_text
 from helpers.pipeline import exports, stages
-from helpers.render import html
+from helpers.render import html, template
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +77,7 @@ class Document:
 
 
 def _footer(provenance: dict) -> str:
-    return (f"Published {html.esc(now_utc())}. Code version {html.esc(provenance.get('code_version', 'unknown'))}. "
-            "Contains public sector information licensed under the Open Government Licence v3.0.")
+    return template("publish/footer.html", when=now_utc(), code_version=provenance.get("code_version", "unknown"))
 
 
 def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool) -> str:
@@ -91,8 +89,7 @@ def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, s
 def audit_page(executed: Path, *, provenance: dict) -> str:
     nb = nbformat.read(executed, as_version=4)
     params = nb.metadata.get("papermill", {}).get("parameters", {})
-    intro = ("<p>The notebook exactly as the pipeline executed it, code included, kept for audit. "
-             f"Parameters: <code>{html.esc(json.dumps(params, default=str))}</code></p>")
+    intro = template("publish/audit_intro.html", parameters=json.dumps(params, default=str))
     # outputs link as from the edition's top folder (data-docs/...); audit copies sit one below
     body = _RELATIVE_LINK.sub(r"\1../", notebook_body(nb, with_code=True))
     return html.page(f"Audit copy: {executed.name}", intro + body,
@@ -133,29 +130,14 @@ def index_page(entries: list[dict], editions: list[str], *, current: str, title:
     An edition is reached both as ``editions/<id>/`` and as ``latest/``, so its own index links
     only inside itself; the list of editions (``editions``, those kept) is on ``reports/index.html``.
     """
-    prefix = f"{EDITIONS}/{current}/" if at_top else ""
-
-    def listed(group: str) -> str:
-        return "".join(f'<li><a href="{html.esc(prefix + e["href"])}">{html.esc(e["title"])}</a>'
-                       f' <span>{html.esc(e.get("note", ""))}</span></li>'
-                       for e in entries if e.get("group", REPORTS) == group)
-    inputs = "".join(f"<li>{html.esc(Path(i['file']).name)} <code>sha256 {html.esc(i['sha256'][:16])}…</code></li>"
-                     for i in provenance.get("inputs", []))
-    if at_top:
-        earlier = "".join(f'<li><a href="{html.esc(f"{EDITIONS}/{e}/index.html")}">{html.esc(edition_label(e))}</a>'
-                          f" <code>{html.esc(e)}</code></li>" for e in editions if e != current)
-        others = f'<h2 class="keep">Earlier editions</h2><ul>{earlier}</ul>' if earlier else ""
-    else:
-        others = "<p>Earlier editions are listed on the reports index (<code>reports/index.html</code>).</p>"
-    body = (f"<h1>{html.esc(title)}</h1>"
-            f"<p>Edition {html.esc(current)}: {html.esc(edition_label(current))}. "
-            f"Data months: {html.esc(', '.join(provenance.get('periods', [])))}. "
-            f"Code version {html.esc(provenance.get('code_version', 'unknown'))}.</p>"
-            f'<h2 class="keep">Reports</h2><ul>{listed(REPORTS)}</ul>'
-            + (f'<h2 class="keep">Downloads: the figures as CSV</h2><ul>{listed(DOWNLOADS)}</ul>'
-               if any(e.get("group") == DOWNLOADS for e in entries) else "")
-            + f'<h2 class="keep">For analysts: data quality and the executed notebooks</h2><ul>{listed(AUDIT)}</ul>'
-            f'<h2 class="keep">Inputs</h2><ul>{inputs}</ul>' + others)
+    earlier = [(f"{EDITIONS}/{e}/index.html", edition_label(e), e) for e in editions if e != current]
+    body = template("publish/index.html", entries=entries, prefix=f"{EDITIONS}/{current}/" if at_top else "",
+                    reports_group=REPORTS, downloads_group=DOWNLOADS, audit_group=AUDIT,
+                    downloads=any(e.get("group") == DOWNLOADS for e in entries), title=title, current=current,
+                    label=edition_label(current), periods=provenance.get("periods", []),
+                    code_version=provenance.get("code_version", "unknown"),
+                    inputs=[(Path(i["file"]).name, i["sha256"][:16]) for i in provenance.get("inputs", [])],
+                    at_top=at_top, earlier=earlier)
     return html.page(title, body, subtitle="Published reports", footer=_footer(provenance),
                      synthetic=provenance.get("synthetic_inputs", False))
 
@@ -214,8 +196,7 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
         _stamp_edition(staging / folder.name, name)
         index = folder / "index.html"
         if index.exists():  # its <title> names it on the edition's index
-            found = re.search(r"<title>(.*?)</title>", index.read_text(encoding="utf-8"), re.S)
-            entries.append({"title": unescape(found.group(1)) if found else folder.name,
+            entries.append({"title": html.title_of(index.read_text(encoding="utf-8")) or folder.name,
                             "href": f"{folder.name}/index.html",
                             "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
     entries += exports.write(root / "data" / "processed", staging / "downloads", list(csv_exports))

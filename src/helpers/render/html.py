@@ -59,6 +59,12 @@ def edition_slot(text: str = "Edition: not yet published") -> str:
     return f"<!--edition-->{esc(text)}<!--/edition-->"
 
 
+def title_of(page_html: str) -> str | None:
+    """The text of a page's title element, or None if it has none."""
+    found = re.search(r"<title>(.*?)</title>", page_html, re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
 def stamp_edition(page_html: str, text: str) -> str:
     """``page_html`` with every edition slot saying ``text``."""
     return EDITION_SLOT.sub(lambda _: edition_slot(text), page_html)

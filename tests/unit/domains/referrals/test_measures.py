@@ -285,7 +285,8 @@ def test_processed_tables_carry_no_identifiers(sample_result):
 def test_as_at_an_earlier_date(sample_result, tmp_path):
     result = run(SAMPLE_DIR, tmp_path, as_at="2011-03-31")
     head = result.tables["headline"].iloc[0]
-    assert head["as_at"] == pd.Timestamp("2011-03-31") and head["received"] < sample_result[0].tables["headline"].iloc[0]["received"]
+    assert head["as_at"] == pd.Timestamp("2011-03-31")
+    assert head["received"] < sample_result[0].tables["headline"].iloc[0]["received"]
     assert result.tables["monthly"]["month"].max() == pd.Timestamp("2011-03-01")
     with pytest.raises(SourceFormatError, match="after the extract's own date"):
         run(SAMPLE_DIR, tmp_path, as_at="2011-06-01")
