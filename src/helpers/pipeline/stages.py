@@ -104,6 +104,22 @@ def sources() -> list[str]:
     return list(dict.fromkeys(s for stage in STAGES for s in stage.sources))
 
 
+def figure_sources(stage: Stage) -> list[str]:
+    """The inputs folders a stage's figures come from: its domain's cleanse stages' sources and those
+    of the domains it uses, and theirs in turn (what decides whether its page is synthetic)."""
+    seen, todo, found = set(), [stage.domain, *stage.uses], []
+    while todo:
+        domain = todo.pop(0)
+        if domain in seen:
+            continue
+        seen.add(domain)
+        for other in STAGES:
+            if other.domain == domain and other.kind == CLEANSE:
+                found += other.sources
+                todo += other.uses
+    return list(dict.fromkeys(found))
+
+
 def cleanse_stages() -> list[Stage]:
     return [s for s in STAGES if s.kind == CLEANSE]
 
