@@ -320,7 +320,7 @@ def test_the_index_lists_every_source_as_real_synthetic_or_transcribed():
 def test_a_pages_sources_are_its_domains_and_those_it_uses():
     from helpers.pipeline import stages
 
-    found = stages.figure_sources(stages.by_name()["report_rtt"])
-    assert found[0] == "rtt_full_csv" and "gp_practice_reference" in found  # the organisation tables it uses
-    assert "referral_gateway" not in found
+    assert stages.figure_sources(stages.by_name()["report_rtt"]) == ["rtt_full_csv"]  # organisation: names only
     assert stages.figure_sources(stages.by_name()["report_qipp"]) == ["qipp_tracker"]
+    scorecard = stages.figure_sources(stages.by_name()["report_scorecard"])
+    assert "fingertips_practice" in scorecard and "rtt_full_csv" not in scorecard
