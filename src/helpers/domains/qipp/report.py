@@ -44,7 +44,7 @@ class ReportData:
     @property
     def elsewhere(self) -> str:
         """What the heading adds when the tracker is not the edition's ICB's for its month ('' when it is)."""
-        what = f"South West Essex PCT, {self.year}" if self.transcribed else f"the tracker's year {self.year}"
+        what = "South West Essex PCT" if self.transcribed else f"the tracker's year {self.year}"
         return edition.elsewhere(what, self.edition, self.settings.same_edition,
                                  organisation=self.settings.organisation)
 

@@ -54,7 +54,7 @@ class ReportData:
     @property
     def elsewhere(self) -> str:
         """What the headings add when the extract is not the edition's ICB's for its month ('' when it is)."""
-        return edition.elsewhere(f"a referral management centre's extract {self.when}", self.edition,
+        return edition.elsewhere(f"a referral management centre's extract of {self.as_at:%B %Y}", self.edition,
                                  self.settings.same_edition, organisation=self.settings.organisation)
 
     @property
