@@ -47,7 +47,7 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-SYNTHETIC, TRANSCRIBED, PUBLISHED = "synthetic", "transcribed", "published"
+SYNTHETIC, TRANSCRIBED, PUBLISHED, MIXED = "synthetic", "transcribed", "published", "mixed"
 
 
 def input_kind(path: Path) -> str:
@@ -164,4 +164,12 @@ def sources(records: dict) -> dict[str, str]:
         for entry in record.get("inputs", []):
             kind = entry.get("kind") or input_kind(Path(entry["file"]))
             kinds.setdefault(entry.get("source") or Path(entry["file"]).parent.name, set()).add(kind)
-    return {source: found.pop() if len(found) == 1 else "mixed" for source, found in sorted(kinds.items())}
+    return {source: found.pop() if len(found) == 1 else MIXED for source, found in sorted(kinds.items())}
+
+
+def synthetic_sources(provenance: dict, sources) -> list[str]:
+    """Which of ``sources`` (inputs folders) had a synthetic file among the edition's inputs."""
+    wanted = set(sources)
+    return sorted({entry.get("source") or Path(entry["file"]).parent.name for entry in provenance.get("inputs", [])
+                   if (entry.get("source") or Path(entry["file"]).parent.name) in wanted
+                   and (entry.get("kind") or input_kind(Path(entry["file"]))) == SYNTHETIC})

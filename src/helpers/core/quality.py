@@ -214,6 +214,13 @@ def load_results(results_dir: Path) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir.rglob("*.json"))]
 
 
+def data_label(name: str) -> str:
+    """What a validation checked, as a reader's page names it: an input by its file name, an output as
+    the processed table it is (not its file format)."""
+    path = Path(name)
+    return f"{path.stem} (processed table)" if path.suffix == ".parquet" else path.name
+
+
 def results_table(results: list[dict]) -> pd.DataFrame:
     """One row per validation: suite, data, outcome and counts, for the report's appendix."""
     rows = []
@@ -221,7 +228,7 @@ def results_table(results: list[dict]) -> pd.DataFrame:
         failed = [i for i in r["results"] if not i["success"]]
         rows.append({
             "suite": r["suite_name"],
-            "data": Path(r["meta"].get("data_name", "")).name,
+            "data": data_label(r["meta"].get("data_name", "")),
             "expectations": len(r["results"]),
             "passed": len(r["results"]) - len(failed),
             "warnings": sum(1 for i in failed if i["expectation_config"].get("severity") != CRITICAL),

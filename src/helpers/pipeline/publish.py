@@ -25,7 +25,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from helpers.core import quality
-from helpers.core.provenance import now_utc, remove_path, write_text
+from helpers.core.provenance import MIXED, PUBLISHED, SYNTHETIC, TRANSCRIBED, now_utc, remove_path, synthetic_sources, write_text
 from helpers.pipeline import exports, stages
 from helpers.render import html, template
 
@@ -69,8 +69,16 @@ class Document:
     file: str          # its file name in the edition
     executed: Path     # the executed notebook it is converted from
     domains: tuple[str, ...] = ()  # whose provenance it shows (its banner); empty: all
+    sources: tuple[str, ...] = ()  # the inputs folders its figures come from; empty: by domain
 
     def synthetic(self, provenance: dict) -> bool:
+        """Whether a figure on the page comes from a synthetic file: it then carries the banner.
+
+        By its sources when it names them (a transcribed or real source never makes a page synthetic),
+        else by its domains' stage records, else (the board paper) by any input.
+        """
+        if self.sources:
+            return bool(synthetic_sources(provenance, self.sources))
         if not self.domains:
             return bool(provenance.get("synthetic_inputs"))
         return bool(set(self.domains) & set(provenance.get("synthetic_domains", [])))
@@ -128,12 +136,25 @@ def edition_label(name: str) -> str:
     return f"Data to {data}, published {published.day} {published:%B %Y %H:%M:%S} UTC"
 
 
+SOURCE_KINDS = {PUBLISHED: "real: files as their publisher issued them",
+                SYNTHETIC: "synthetic: generated sample files, not real figures",
+                TRANSCRIBED: "transcribed: a historic board paper re-keyed by hand, not current data",
+                MIXED: "mixed: some files real, some synthetic or transcribed"}
+
+
+def source_kinds(provenance: dict) -> list[tuple[str, str]]:
+    """(source, what its files are, in words) for every inputs folder the edition read."""
+    return [(source, SOURCE_KINDS.get(kind, kind)) for source, kind in (provenance.get("sources") or {}).items()]
+
+
 def index_page(entries: list[dict], editions: list[str], *, current: str, title: str, provenance: dict,
-               at_top: bool) -> str:
+               at_top: bool, edition: str = "") -> str:
     """The landing page of an edition (``at_top=False``) or of ``reports/`` (``at_top=True``).
 
     An edition is reached both as ``editions/<id>/`` and as ``latest/``, so its own index links
     only inside itself; the list of editions (``editions``, those kept) is on ``reports/index.html``.
+    ``edition`` names its organisation and data month (``Edition.label``); every source read is
+    listed as real, synthetic or transcribed.
     """
     earlier = [(f"{EDITIONS}/{e}/index.html", edition_label(e), e) for e in editions if e != current]
     body = template("publish/index.html", entries=entries, prefix=f"{EDITIONS}/{current}/" if at_top else "",
@@ -142,8 +163,9 @@ def index_page(entries: list[dict], editions: list[str], *, current: str, title:
                     label=edition_label(current), periods=provenance.get("periods", []),
                     code_version=provenance.get("code_version", "unknown"),
                     inputs=[(Path(i["file"]).name, i["sha256"][:16]) for i in provenance.get("inputs", [])],
-                    at_top=at_top, earlier=earlier)
-    return html.page(title, body, subtitle="Published reports", footer=_footer(provenance),
+                    at_top=at_top, earlier=earlier, edition=edition, sources=source_kinds(provenance))
+    subtitle = f"Published reports: {edition}" if edition else "Published reports"
+    return html.page(title, body, subtitle=subtitle, footer=_footer(provenance),
                      synthetic=provenance.get("synthetic_inputs", False))
 
 
@@ -186,9 +208,11 @@ def _stamp_edition(folder: Path, name: str) -> None:
 
 def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
                    validation_dir: Path, provenance: dict, title: str, folders: list[Path],
-                   csv_exports: list[str] = ()) -> list[dict]:
-    """Every file of the edition, its own index last; returns the index's entries."""
-    subtitle = f"Edition {name.split('_')[0]}"
+                   csv_exports: list[str] = (), label: str = "") -> list[dict]:
+    """Every file of the edition, its own index last; returns the index's entries.
+
+    ``label`` (the organisation and data month) heads every page's masthead."""
+    subtitle = label or f"Edition {name.split('_')[0]}"
     entries = []
     for doc in documents:
         log.info("Converting %s", doc.executed.name)
@@ -222,17 +246,18 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
     entries.append({"title": "Provenance: every input file, its hash, the settings and code version",
                     "href": PROVENANCE, "note": "(JSON)", "group": AUDIT})
     (staging / "index.html").write_text(index_page(entries, [], current=name, title=title, provenance=provenance,
-                                                   at_top=False), encoding="utf-8")
+                                                   at_top=False, edition=label), encoding="utf-8")
     return entries
 
 
 def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
             provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
-            csv_exports: list[str] = ()) -> Path:
+            csv_exports: list[str] = (), label: str = "") -> Path:
     """Build an edition and swap it in atomically; returns the edition folder.
 
     ``documents`` become board pages; every notebook in ``executed`` gets an audit copy; each of
-    ``folders`` (e.g. ``build/packs``) is copied in under its own name.
+    ``folders`` (e.g. ``build/packs``) is copied in under its own name. ``label`` names the
+    organisation and data month in every page's masthead (``Edition.label``).
 
     The order makes every instant safe to be killed at: (1) the whole edition, its index
     included, is built in a hidden staging folder; (2) one rename makes it a complete edition;
@@ -249,7 +274,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     try:
         entries = _build_edition(staging, root, name=name, documents=documents, executed=executed,
                                  validation_dir=validation_dir, provenance=provenance, title=title, folders=folders,
-                                 csv_exports=csv_exports)
+                                 csv_exports=csv_exports, label=label)
         edition = editions_dir / name
         os.rename(staging, edition)  # fails rather than merge into an existing edition
     except BaseException:
@@ -258,7 +283,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     kept = retained(_published(editions_dir), keep=keep, current=name)
     _swap_symlink(reports / LATEST, f"{EDITIONS}/{name}")
     write_text(reports / "index.html", index_page(entries, sorted(kept, reverse=True), current=name, title=title,
-                                                   provenance=provenance, at_top=True))
+                                                   provenance=provenance, at_top=True, edition=label))
     prune(editions_dir, keep=kept)
     log.info("Published edition %s", name)
     return edition

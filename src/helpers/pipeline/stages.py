@@ -63,7 +63,8 @@ STAGES: list[Stage] = [
     Stage("cleanse_referrals", "referrals", CLEANSE, "notebooks/12_cleanse_referrals.ipynb", "referrals",
           "CleanseSettings", sources=("referral_gateway",)),
     Stage("report_referrals", "referrals", REPORT, "notebooks/22_report_referrals.ipynb", "referrals_report",
-          "ReportSettings", document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html")),
+          "ReportSettings", uses=("organisation",),
+          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html")),
     # --- GP practice balanced scorecard
     Stage("cleanse_scorecard", "scorecard", CLEANSE, "notebooks/30_cleanse_scorecard.ipynb", "scorecard",
           "CleanseSettings", sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
@@ -79,11 +80,11 @@ STAGES: list[Stage] = [
     Stage("cleanse_qipp", "qipp", CLEANSE, "notebooks/50_cleanse_qipp.ipynb", "qipp", "CleanseSettings",
           sources=("qipp_tracker",)),
     Stage("report_qipp", "qipp", REPORT, "notebooks/51_report_qipp.ipynb", "qipp_report", "ReportSettings",
-          document=("QIPP savings and milestones", "qipp-savings.html")),
+          uses=("organisation",), document=("QIPP savings and milestones", "qipp-savings.html")),
     Stage("cleanse_actions", "actions", CLEANSE, "notebooks/52_cleanse_actions.ipynb", "actions", "CleanseSettings",
           sources=("action_plan",)),
     Stage("report_actions", "actions", REPORT, "notebooks/53_report_actions.ipynb", "actions_report",
-          "ReportSettings", document=("Action plan tracker", "action-plan.html")),
+          "ReportSettings", uses=("organisation",), document=("Action plan tracker", "action-plan.html")),
     # --- integrated performance report (board paper): measures from the national series and other
     # domains' tables, then the paper, which embeds every report stage's board section; keep it last
     Stage("cleanse_board", "board", CLEANSE, "notebooks/80_cleanse_board.ipynb", "board", "CleanseSettings",
@@ -102,6 +103,28 @@ def by_name() -> dict[str, Stage]:
 def sources() -> list[str]:
     """Every inputs subfolder some stage reads, in stage order."""
     return list(dict.fromkeys(s for stage in STAGES for s in stage.sources))
+
+
+# Domains whose tables give names and codes (who an organisation is, which practices are open), not the
+# figures a page shows: a page that uses them for its headings is not made synthetic by their files.
+REFERENCE_DOMAINS = ("organisation",)
+
+
+def figure_sources(stage: Stage) -> list[str]:
+    """The inputs folders a stage's figures come from: its domain's cleanse stages' sources and those
+    of the domains it uses, and theirs in turn (what decides whether its page is synthetic); the
+    reference domains' only for their own stages."""
+    seen, todo, found = set(), [stage.domain, *stage.uses], []
+    while todo:
+        domain = todo.pop(0)
+        if domain in seen or (domain in REFERENCE_DOMAINS and domain != stage.domain):
+            continue
+        seen.add(domain)
+        for other in STAGES:
+            if other.domain == domain and other.kind == CLEANSE:
+                found += other.sources
+                todo += other.uses
+    return list(dict.fromkeys(found))
 
 
 def cleanse_stages() -> list[Stage]:

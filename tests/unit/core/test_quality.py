@@ -227,3 +227,10 @@ def test_a_column_set_failure_names_the_missing_and_unexpected_columns(root, tmp
     outcome = quality.validate(frame, "set_check", data_name="x.csv", root=tmp_path)
     message = outcome.message()
     assert "missing column(s): b" in message and "unexpected column(s): c" in message
+
+
+def test_results_name_an_output_as_a_processed_table_not_a_file_format():
+    result = {"suite_name": "rtt_summary.processed", "success": True, "results": [],
+              "meta": {"data_name": "data/processed/rtt_summary.parquet"}}
+    raw = {**result, "suite_name": "rtt_full_csv.raw", "meta": {"data_name": "inputs/x/20260131-RTT.csv.gz"}}
+    assert quality.results_table([result, raw])["data"].tolist() == ["rtt_summary (processed table)", "20260131-RTT.csv.gz"]

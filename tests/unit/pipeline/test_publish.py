@@ -276,3 +276,62 @@ def test_csv_downloads_have_their_own_heading_on_the_index():
     without = publish.index_page([report], [], current="2026-01_20260301T000000000000Z", title="T",
                                  provenance=provenance, at_top=False)
     assert "Downloads" not in without
+
+
+def test_every_page_names_the_organisation_and_data_month_in_its_masthead(site):
+    from bs4 import BeautifulSoup
+
+    reports, run = site
+    label = "NHS Sussex ICB, data for January 2026"
+    edition = run(label=label)
+    for page in (edition / "rtt-waiting-times.html", edition / "index.html", reports / "index.html"):
+        masthead = BeautifulSoup(page.read_text(), "html.parser").find("header").get_text(" ", strip=True)
+        assert label in masthead, page
+
+
+def _inputs(*files: tuple[str, str]) -> dict:
+    """A merged provenance record with ``(source folder, file name)`` inputs, kinds from their names."""
+    records = {"x": {"inputs": [{"file": f"data/raw/{source}/{name}", "source": source,
+                                 "kind": provenance.input_kind(Path(name))} for source, name in files]}}
+    inputs = records["x"]["inputs"]
+    return {**PROVENANCE, "inputs": [{**i, "bytes": 1, "sha256": "ab" * 32} for i in inputs],
+            "synthetic_inputs": any(i["kind"] == provenance.SYNTHETIC for i in inputs),
+            "sources": provenance.sources(records)}
+
+
+def test_a_page_is_synthetic_only_when_one_of_its_own_sources_is(tmp_path):
+    record = _inputs(("rtt_full_csv", "20260131-RTT-January-2026-full-extract.csv.gz"),
+                     ("referral_gateway", "SYNTHETIC_referral_extract_20110512.csv.gz"),
+                     ("qipp_tracker", "TRANSCRIBED_SWEssex_QIPP_tracker_2010-11_M12.xlsx"))
+    page = lambda *sources: publish.Document("P", "p.html", tmp_path, sources=sources).synthetic(record)
+    assert page("rtt_full_csv") is False          # real
+    assert page("qipp_tracker") is False          # transcribed is not synthetic
+    assert page("referral_gateway") is True
+    assert page("rtt_full_csv", "referral_gateway") is True
+    assert publish.Document("Board paper", "b.html", tmp_path).synthetic(record) is True  # draws on every source
+
+
+def test_the_index_lists_every_source_as_real_synthetic_or_transcribed():
+    from bs4 import BeautifulSoup
+
+    record = _inputs(("rtt_full_csv", "20260131-RTT-January-2026-full-extract.csv.gz"),
+                     ("referral_gateway", "SYNTHETIC_referral_extract_20110512.csv.gz"),
+                     ("qipp_tracker", "TRANSCRIBED_SWEssex_QIPP_tracker_2010-11_M12.xlsx"),
+                     ("gp_payments", "SYNTHETIC_payments_21-22.csv"), ("gp_payments", "payments_22-23.csv"))
+    page = publish.index_page([], [], current="2026-01_20260301T000000000000Z", title="T", provenance=record,
+                              at_top=False, edition="NHS Sussex ICB, data for January 2026")
+    soup = BeautifulSoup(page, "html.parser")
+    heading = next(h for h in soup.find_all("h2") if h.get_text().startswith("Sources"))
+    listed = dict(li.get_text().split(": ", 1) for li in heading.find_next("ul").find_all("li"))
+    assert {source: words.split(":")[0] for source, words in listed.items()} == {
+        "rtt_full_csv": "real", "referral_gateway": "synthetic", "qipp_tracker": "transcribed", "gp_payments": "mixed"}
+    assert "NHS Sussex ICB, data for January 2026" in soup.find("header").get_text()
+
+
+def test_a_pages_sources_are_its_domains_and_those_it_uses():
+    from helpers.pipeline import stages
+
+    assert stages.figure_sources(stages.by_name()["report_rtt"]) == ["rtt_full_csv"]  # organisation: names only
+    assert stages.figure_sources(stages.by_name()["report_qipp"]) == ["qipp_tracker"]
+    scorecard = stages.figure_sources(stages.by_name()["report_scorecard"])
+    assert "fingertips_practice" in scorecard and "rtt_full_csv" not in scorecard

@@ -16,6 +16,8 @@ from helpers.core.errors import InputMissingError
 from helpers.domains.actions import TABLES
 from helpers.domains.actions import measures as actions
 from helpers.domains.actions.settings import ReportSettings
+from helpers.domains.organisation import edition
+from helpers.domains.organisation.edition import Edition
 from helpers.render import html, template
 
 DOMAIN = "actions"
@@ -31,6 +33,21 @@ class ReportData:
     provenance: dict
     as_at: dt.date
     soon_days: int
+    settings: ReportSettings | None = None
+    edition: Edition | None = None
+
+    @property
+    def transcribed(self) -> bool:
+        return bool(self.provenance.get("transcribed_sample"))
+
+    @property
+    def elsewhere(self) -> str:
+        """What the heading adds when the plan is not the edition's ICB's for its month ('' when it is)."""
+        if self.settings is None:
+            return ""
+        what = "Harrow PCT's plan of 2003/04" if self.transcribed else f"the plan as at {self.as_at:%d %B %Y}"
+        return edition.elsewhere(what, self.edition, self.settings.same_edition,
+                                 organisation=self.settings.organisation)
 
 
 def report_date(value) -> dt.date:
@@ -47,7 +64,8 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
     plan, milestones, quarantine = (pd.read_parquet(p) for p in paths)
     when = report_date(settings.as_at)
     plan, milestones = actions.as_at(plan, milestones, when, settings.due_soon_days)
-    return ReportData(plan, milestones, quarantine, project.read_provenance(DOMAIN), when, settings.due_soon_days)
+    return ReportData(plan, milestones, quarantine, project.read_provenance(DOMAIN), when, settings.due_soon_days,
+                      settings, edition.find(project, settings.organisation, settings.period))
 
 
 def state(value) -> str:
@@ -55,7 +73,7 @@ def state(value) -> str:
 
 
 def notice(ctx: ReportData) -> str:
-    return template("actions/notice.html", transcribed=bool(ctx.provenance.get("transcribed_sample")),
+    return template("actions/notice.html", transcribed=ctx.transcribed,
                     as_at=f"{ctx.as_at:%d %B %Y}")
 
 
@@ -100,6 +118,23 @@ def due_soon_section(ctx: ReportData) -> str:
     return template("actions/due_soon.html", soon_days=ctx.soon_days, table=table)
 
 
+def milestones_table(ctx: ReportData) -> pd.DataFrame:
+    m = ctx.milestones
+    day = lambda column: m[column].dt.strftime("%d %b %Y").fillna("")  # a milestone with no date: blank
+    return pd.DataFrame({"Ref": m["ref"], "Lead": m["lead"], "Timescale": m["timescale"].str.replace("\n", "; "),
+                         "Start": day("start"), "Due": day("due"), "State": m["state"]})
+
+
+@html.section
+def milestones_section(ctx: ReportData) -> str:
+    """Every milestone and its state as at the report date."""
+    frame = milestones_table(ctx)
+    shown = frame.assign(State=frame["State"].map(state))
+    table = html.table(shown, caption=f"{len(frame)} milestones and their state, as at {ctx.as_at:%d %B %Y}",
+                       raw_html={"State"}, row_header="Ref")
+    return template("actions/milestones.html", table=table)
+
+
 @html.section
 def quarantine_section(ctx: ReportData) -> str:
     q = ctx.quarantine
@@ -111,7 +146,8 @@ def quarantine_section(ctx: ReportData) -> str:
 
 
 def title_section(ctx: ReportData) -> html.Fragment:
-    return template("actions/title.html", as_at=f"{ctx.as_at:%d %B %Y}", notice=notice(ctx), headline=headline(ctx))
+    return template("actions/title.html", as_at=f"{ctx.as_at:%d %B %Y}", elsewhere=ctx.elsewhere, notice=notice(ctx),
+                    headline=headline(ctx))
 
 
 def summaries_section(ctx: ReportData) -> html.Fragment:

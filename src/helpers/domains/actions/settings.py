@@ -18,6 +18,10 @@ class CleanseSettings(Settings):
 
 @dataclass(frozen=True)
 class ReportSettings(Settings):
+    organisation: str             # the edition's ICB (top of params.yaml)
+    period: str                   # the edition's data month (top of params.yaml)
+    same_edition: bool            # the files are the edition's ICB's, for its month (false: labelled as
+                                  # another organisation's or period's and kept out of the board's headline)
     as_at: str | None     # report date for overdue / due soon: 'YYYY-MM-DD', 'today' or null (the run date)
     due_soon_days: int
 

@@ -57,10 +57,19 @@ class Measure:
 
     @property
     def source_label(self) -> str:
+        """Where its values come from, in words a reader follows (no file paths or formats)."""
         d = self.data_source
         if "table" in d:
-            return f"data/processed/{d['table']}.parquet, {d['column']}"
+            domain, _, table = d["table"].partition("_")
+            return f"the processed {domain.upper() if domain == 'rtt' else domain} {table} table, " \
+                   f"column {d['column'].replace('_', ' ')}"
         return f"{d['source']}: {d['sheet']} / {d['series']}"
+
+    @property
+    def domain(self) -> str | None:
+        """The domain whose processed table it reads (None for a publisher's workbook read by the board stage)."""
+        table = self.data_source.get("table")
+        return table.partition("_")[0] if table else None
 
 
 def load_catalogue(path: Path) -> list[Measure]:
@@ -263,11 +272,12 @@ class Result:
     months_behind: int | None = None
     current: bool = True                 # its latest month is the edition's month
     reasons: tuple[str, ...] = ()        # the SPC rules that flagged the latest point, in words
+    elsewhere: bool = False              # its domain's data is for another organisation or period
 
     @property
     def headline(self) -> bool:
         """The edition's own figure: the ICB's, for the edition's month (not context)."""
-        return self.measure.scope == "icb" and self.current
+        return self.measure.scope == "icb" and self.current and not self.elsewhere
 
     @property
     def exception(self) -> list[str]:

@@ -55,6 +55,7 @@ class ReportData:
     results: list[board.Result]
     provenance: dict            # every domain's, merged: the edition's
     edition: Edition | None = None
+    elsewhere: frozenset = frozenset()  # domains whose data is for another organisation or period
 
     @property
     def synthetic(self) -> bool:
@@ -71,10 +72,18 @@ class ReportData:
         return [r for r in self.results if r.exception and r.headline]
 
 
-def load(project: Project, settings: ReportSettings) -> ReportData:
+def apart(sections: list[tuple[str, Settings]] | None) -> frozenset:
+    """The domains whose report settings say their data is not the edition's (``same_edition: false``)."""
+    return frozenset(domain for domain, s in sections or [] if getattr(s, "same_edition", True) is False)
+
+
+def load(project: Project, settings: ReportSettings, sections: list[tuple[str, Settings]] | None = None) -> ReportData:
     """The measures as the measures stage read them, charted again with its catalogue and SPC rule set.
 
     SPC is a pure function of the series, so the charts here are the points in ``board_measures``.
+    ``sections`` are the domains whose sections the paper embeds, with their report settings: a
+    measure from a domain whose data is for another organisation or period is context, never a
+    headline figure or an exception.
     """
     record = project.read_provenance(DOMAIN)
     used = record["params"]
@@ -84,12 +93,15 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
     as_at = None if settings.as_at == "latest" else pd.Timestamp(settings.as_at)
     results = board.evaluate_all(measures, series, cfg, as_at=as_at)
     scope = edition.load(project, settings.organisation, settings.period)
+    elsewhere = apart(sections)
     for result in results:  # a measure for another month is context for its own period
         result.current = result.latest_period is not None and \
             result.latest_period.to_period("M") == scope.month.to_period("M")
+        result.elsewhere = result.measure.domain in elsewhere
     results.sort(key=lambda r: (not r.headline, r.measure.scope != "icb"))  # the ICB's own measures first
     cover = load_cover(project.path(settings.cover))
-    return ReportData(project, settings, used, cfg, cover, results, provenance.merged(project.processed), scope)
+    return ReportData(project, settings, used, cfg, cover, results, provenance.merged(project.processed), scope,
+                      elsewhere)
 
 
 COVER_FIELDS = [
@@ -262,6 +274,8 @@ def summary_table(ctx: ReportData) -> pd.DataFrame:
 def measure_for(ctx: ReportData, result: board.Result) -> str:
     """Whose figure it is and, for context from another month, which: every row says."""
     who = ctx.edition.name if result.measure.scope == "icb" and ctx.edition else "England"
+    if result.elsewhere:
+        return f"{who} (context: data for another organisation or period)"
     if result.current or result.latest_period is None:
         return who if result.headline else f"{who} (context)"
     return f"{who} (context: data to {result.latest_period:%B %Y})"
@@ -363,15 +377,37 @@ def exception_pages(ctx: ReportData) -> html.Fragment:
     return template("board/exception_pages.html", pages=[_exception_page(ctx, r) for r in ctx.exceptions])
 
 
+SOURCE_WORDS = {provenance.PUBLISHED: "real data, as published", provenance.SYNTHETIC: "synthetic sample data, not real figures",
+                provenance.TRANSCRIBED: "a historic board paper transcribed by hand, not current data",
+                provenance.MIXED: "real and sample files together"}
+
+
+def source_kind(project: Project, domain: str) -> str:
+    """What the domain's input files are (published, synthetic, transcribed or mixed), from its stage record."""
+    path = project.provenance_path(domain)
+    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    kinds = {i.get("kind") or provenance.input_kind(Path(i["file"])) for i in record.get("inputs", [])}
+    return kinds.pop() if len(kinds) == 1 else provenance.MIXED if kinds else provenance.PUBLISHED
+
+
 def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]],
                     reports: dict[str, tuple[str, str]] | None = None) -> html.Fragment:
-    """Each domain's board section, in the order given: (domain, the settings of its report stage),
-    each followed by a link to the domain's full report where ``reports`` names it (title, file)."""
-    # a board section is markup by contract, so it goes into the page as it is
+    """Each domain's board section, in the order given: (domain, the settings of its report stage).
+
+    Each is marked with what its source files are and followed by a link to the domain's full
+    report where ``reports`` names it (title, file); those whose data is for another organisation or
+    period (``same_edition: false``) follow the edition's own, under a heading that says so.
+    """
     reports = reports or {}
-    return template("board/domains.html",
-                    sections=[(html.Fragment(domain_section(domain, ctx.project, settings)), reports.get(domain))
-                              for domain, settings in sections])
+    # a board section is markup by contract, so it goes into the page as it is
+    def made(domain, settings):
+        kind = source_kind(ctx.project, domain)
+        return {"body": html.Fragment(domain_section(domain, ctx.project, settings)), "kind": kind,
+                "source": SOURCE_WORDS.get(kind, kind), "report": reports.get(domain)}
+    own = [made(domain, settings) for domain, settings in sections if domain not in ctx.elsewhere]
+    others = [made(domain, settings) for domain, settings in sections if domain in ctx.elsewhere]
+    return template("board/domains.html", sections=own, others=others,
+                    edition=f"{ctx.edition.name}, {ctx.edition.month_name}" if ctx.edition else "this edition")
 
 
 def domain_section(domain: str, project: Project, settings: Settings) -> str:
@@ -390,13 +426,13 @@ def domain_section(domain: str, project: Project, settings: Settings) -> str:
 def _quarantined(ctx: ReportData, path: Path) -> tuple[str, list[html.Fragment]]:
     """A stage's quarantine file as (domain, [rows by reason, the first rows]); no tables when it is empty."""
     q = pd.read_parquet(path)
-    domain = path.name.removesuffix("_quarantine.parquet")
+    domain = path.name.split("_quarantine.")[0]
     if q.empty:
         return domain, []
     counts = (q.groupby(["source", "reason"], dropna=False).size().rename("rows").reset_index()
               .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
     shown = q.head(ctx.settings.quarantine_rows_shown).rename(columns=str.capitalize)
-    return domain, [html.table(counts, caption=f"Quarantined rows from {domain} ({path.name}), by reason",
+    return domain, [html.table(counts, caption=f"Quarantined rows from {domain}, by reason",
                                formats={"Rows": html.integer}),
                     html.table(shown, caption=f"First {len(shown)} of {len(q):,} quarantined rows from {domain}")]
 
@@ -438,9 +474,9 @@ def methods_appendix(ctx: ReportData) -> html.Fragment:
     return template("board/methods_appendix.html", rule_set=cfg.name, provenance=prov,
                     suppress_below=int(suppress) if suppress else None,
                     built=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                    rules=html.table(rules, caption="SPC rule sets (presets); the paper uses the one named in params.yaml "
-                                     "board: spc_preset", row_header="Setting"),
+                    rules=html.table(rules, row_header="Setting",
+                                     caption="SPC rule sets (presets); the paper uses the one named in the board's settings"),
                     files=html.table(files, caption="Input files of this edition (every stage)",
                                      formats={"Bytes": html.integer}),
-                    settings=html.table(settings, caption="Board paper parameters (params.yaml board:)",
+                    settings=html.table(settings, caption="The board paper's settings",
                                         row_header="Setting"))

@@ -61,3 +61,21 @@ def load(project: Project, organisation: str, period: str) -> Edition:
     subs = pd.read_parquet(project.table_path("organisation", "sub_icbs"))
     codes = tuple(sorted(subs.loc[subs["icb_code"] == organisation, "sub_icb_code"]))
     return Edition(organisation, str(row["name"].iloc[0]), resolve_month(period, months(project)), codes)
+
+
+def find(project: Project, organisation: str, period: str) -> Edition | None:
+    """:func:`load`, or None before the organisation and RTT tables exist (a domain's report run on its
+    own tables alone, which only needs the edition to say whether its data is for it)."""
+    if not (project.table_path("organisation", "icbs").exists() and project.table_path("rtt", "summary").exists()):
+        return None
+    return load(project, organisation, period)
+
+
+def elsewhere(what: str, scope: Edition | None, same_edition: bool, *, organisation: str = "") -> str:
+    """What a heading adds for a section whose data is for another organisation or period: 'data for
+    South West Essex PCT, 2010/11, not NHS Sussex ICB January 2026' ('' when the setting
+    ``same_edition`` says the files are the edition's own)."""
+    if same_edition:
+        return ""
+    edition = f"{scope.name} {scope.month_name}" if scope else (organisation or "this edition's organisation and month")
+    return f"data for {what}, not {edition}"

@@ -16,6 +16,8 @@ import pandas as pd
 
 from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
+from helpers.domains.organisation import edition
+from helpers.domains.organisation.edition import Edition
 from helpers.domains.qipp import TABLES
 from helpers.domains.qipp.measures import RAG_WORDS
 from helpers.domains.qipp.settings import ReportSettings
@@ -29,10 +31,22 @@ class ReportData:
     tables: dict[str, pd.DataFrame]
     provenance: dict
     settings: ReportSettings
+    edition: Edition | None = None
 
     @property
     def year(self) -> str:
         return self.provenance.get("year", "")
+
+    @property
+    def transcribed(self) -> bool:
+        return bool(self.provenance.get("transcribed_sample"))
+
+    @property
+    def elsewhere(self) -> str:
+        """What the heading adds when the tracker is not the edition's ICB's for its month ('' when it is)."""
+        what = "South West Essex PCT" if self.transcribed else f"the tracker's year {self.year}"
+        return edition.elsewhere(what, self.edition, self.settings.same_edition,
+                                 organisation=self.settings.organisation)
 
 
 def load(project: Project, settings: ReportSettings) -> ReportData:
@@ -42,7 +56,8 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
         raise InputMissingError(f"QIPP processed tables not found in {project.processed} "
                                 f"({', '.join(missing) or 'provenance'}); run the cleanse_qipp stage first")
     return ReportData({name: pd.read_parquet(path) for name, path in paths.items()},
-                      project.read_provenance(DOMAIN), settings)
+                      project.read_provenance(DOMAIN), settings,
+                      edition.find(project, settings.organisation, settings.period))
 
 
 def rag(value) -> str:
@@ -62,7 +77,7 @@ def pct(value) -> str:
 
 
 def notice(ctx: ReportData) -> str:
-    return template("qipp/notice.html", transcribed=bool(ctx.provenance.get("transcribed_sample")), year=ctx.year)
+    return template("qipp/notice.html", transcribed=ctx.transcribed, year=ctx.year)
 
 
 def headline(ctx: ReportData) -> str:
@@ -190,7 +205,27 @@ def rules_text(ctx: ReportData) -> str:
 
 
 def title_section(ctx: ReportData) -> html.Fragment:
-    return template("qipp/title.html", year=ctx.year, notice=notice(ctx), headline=headline(ctx))
+    return template("qipp/title.html", year=ctx.year, elsewhere=ctx.elsewhere, notice=notice(ctx),
+                    headline=headline(ctx))
+
+
+def schemes_table(ctx: ReportData) -> pd.DataFrame:
+    s = ctx.tables["schemes"]
+    return pd.DataFrame({"Workstream": s["workstream"], "Scheme": s["scheme"], "Lead": s["lead"],
+                         "Annual plan": s["plan"], "Due": s["due"], "Delivered": s["delivered"],
+                         "Variance": s["variance"], "Forecast": s["forecast"], "Savings RAG": s["rag"],
+                         "Milestone RAG": s["ms_rating"]})
+
+
+@html.section
+def schemes_section(ctx: ReportData) -> str:
+    """Every scheme, amounts as the page prints money (a blank amount, never a missing-value marker)."""
+    frame = schemes_table(ctx)
+    shown = frame.assign(**{c: frame[c].map(rag) for c in ["Savings RAG", "Milestone RAG"]})
+    table = html.table(shown, caption=f"QIPP {ctx.year}: every scheme, £m",
+                       formats={c: money for c in ["Annual plan", "Due", "Delivered", "Variance", "Forecast"]},
+                       raw_html={"Savings RAG", "Milestone RAG"}, row_header="Scheme")
+    return template("qipp/schemes.html", table=table)
 
 
 def rules_section(ctx: ReportData) -> html.Fragment:

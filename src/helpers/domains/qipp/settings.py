@@ -43,4 +43,8 @@ class CleanseSettings(Settings):
 
 @dataclass(frozen=True)
 class ReportSettings(Settings):
+    organisation: str             # the edition's ICB (top of params.yaml)
+    period: str                   # the edition's data month (top of params.yaml)
+    same_edition: bool            # the files are the edition's ICB's, for its month (false: labelled as
+                                  # another organisation's or period's and kept out of the board's headline)
     max_exceptions: int       # rows of the schemes-in-exception table in the board section

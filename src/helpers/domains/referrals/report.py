@@ -20,6 +20,8 @@ import pandas as pd
 from helpers.core import quality
 from helpers.core.config import Project
 from helpers.core.errors import InputMissingError
+from helpers.domains.organisation import edition
+from helpers.domains.organisation.edition import Edition
 from helpers.domains.referrals import TABLES, trajectory
 from helpers.domains.referrals.settings import ReportSettings
 from helpers.render import html, plots, template
@@ -34,6 +36,7 @@ class ReportData:
     provenance: dict
     validations: list[dict]
     settings: ReportSettings
+    edition: Edition | None = None
 
     @property
     def head(self) -> pd.Series:
@@ -47,6 +50,12 @@ class ReportData:
     def when(self) -> str:
         """'as at 12 May 2011', for every title."""
         return f"as at {self.as_at.day} {self.as_at:%B %Y}"
+
+    @property
+    def elsewhere(self) -> str:
+        """What the headings add when the extract is not the edition's ICB's for its month ('' when it is)."""
+        return edition.elsewhere(f"a referral management centre's extract of {self.as_at:%B %Y}", self.edition,
+                                 self.settings.same_edition, organisation=self.settings.organisation)
 
     @property
     def synthetic(self) -> bool:
@@ -73,7 +82,8 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
     tables = {name: pd.read_parquet(path) for name, path in paths.items()}
     results = project.validation(DOMAIN)
     validations = quality.load_results(results) if results.is_dir() else []
-    return ReportData(tables, provenance, validations, settings)
+    return ReportData(tables, provenance, validations, settings,
+                      edition.find(project, settings.organisation, settings.period))
 
 
 def _day(value) -> str:

@@ -46,6 +46,10 @@ class Plan(Settings):
 
 @dataclass(frozen=True)
 class ReportSettings(Settings):
+    organisation: str             # the edition's ICB (top of params.yaml)
+    period: str                   # the edition's data month (top of params.yaml)
+    same_edition: bool            # the files are the edition's ICB's, for its month (false: labelled as
+                                  # another organisation's or period's and kept out of the board's headline)
     target_days: float                   # backlog target in days' worth of inflow, for plans without one
     projection_weeks: int
     max_practices: int                   # practices shown in the referral-rate chart

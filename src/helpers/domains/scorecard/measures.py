@@ -54,10 +54,21 @@ class Indicator:
     unit: str = ""
     thresholds: dict = field(default_factory=dict)
     weight: float = 0
+    polarity_reason: str = ""   # why an indicator that is no judgement by nature is judged (the pack prints it)
 
     @property
     def scored(self) -> bool:
         return self.type != "context" and self.weight > 0 and bool(self.thresholds)
+
+    @property
+    def no_judgement_by_nature(self) -> bool:
+        """Recorded prevalence (a QOF disease register) and context are neither good nor bad: Fingertips
+        compares them Higher / Similar / Lower and never bands them."""
+        return self.type == "context" or "register" in self.select
+
+    @property
+    def judged(self) -> bool:
+        return self.polarity != stats.NO_JUDGEMENT
 
 
 def load_catalogue(path: Path) -> list[Indicator]:
@@ -79,6 +90,10 @@ def load_catalogue(path: Path) -> list[Indicator]:
             problems.append(f"section {ind.section!r} is not one of {SECTIONS}")
         if ind.thresholds and (set(ind.thresholds) != {"good", "acceptable"} or ind.polarity == stats.NO_JUDGEMENT):
             problems.append("thresholds need 'good' and 'acceptable' and a polarity that judges")
+        if ind.no_judgement_by_nature and ind.judged and not str(ind.polarity_reason).strip():
+            problems.append(f"polarity {ind.polarity!r} on a {'context' if ind.type == 'context' else 'recorded prevalence'} "
+                            "indicator, which is no judgement (compared Higher / Similar / Lower, not banded), "
+                            "needs a polarity_reason saying why it is judged")
         if ind.id in seen:
             problems.append("duplicate id")
         if problems:

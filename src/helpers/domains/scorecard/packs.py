@@ -27,7 +27,7 @@ import nbformat
 
 from helpers.core.config import Project
 from helpers.domains.scorecard.settings import ReportSettings
-from helpers.render import html
+from helpers.render import html, template
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +149,12 @@ def generate(root: Path, practice_codes: list[str], params: dict, facts: dict, *
     return written
 
 
-def index_page(entries: list[dict], *, title: str, synthetic: bool) -> str:
-    """``build/packs/index.html``: a link per practice (code, name, band)."""
-    rows = "".join(f'<li><a href="{html.esc(e["file"])}">{html.esc(e["practice_code"])} {html.esc(e["name"])}</a>'
-                   f' - {html.esc(e["band"])}</li>' for e in entries)
-    body = f"<h1>{html.esc(title)}</h1><p>One page per practice: its results against its peers.</p><ul>{rows}</ul>"
-    return html.shell(title, body, subtitle="Practice packs", synthetic=synthetic, edition="Edition: not yet published",
+def index_page(entries: list[dict], *, title: str, synthetic: bool, label: str = "", month: str = "") -> str:
+    """``build/packs/index.html``: a link per practice (code, name, band); ``label`` names the ICB and
+    data month in its masthead (``Edition.label``)."""
+    body = template("scorecard/packs_index.html", title=title, entries=entries, month=month or "the month")
+    return html.shell(title, body, subtitle=f"Practice packs: {label}" if label else "Practice packs",
+                      synthetic=synthetic, edition="Edition: not yet published",
                       links=[("GP practice balanced scorecard", SCORECARD_PAGE), ("Edition index", EDITION_INDEX)])
 
 
@@ -180,7 +180,8 @@ def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | Non
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
                 "file": pack_file(c)} for c in practices]
     synthetic = data.synthetic
-    (staging / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic),
+    (staging / "index.html").write_text(index_page(entries, title=f"{title}: practice packs", synthetic=synthetic,
+                                                   label=data.edition.label, month=data.edition.month_name),
                                         encoding="utf-8")
     replace_dir(staging, out_dir)
     return entries

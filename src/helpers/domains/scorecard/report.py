@@ -387,8 +387,10 @@ def practice_pack(data: ReportData, practice_code: str) -> str:
                        raw_html={"Band", "vs ICB", "vs England"},
                        formats={"Value": _number, "ICB": _number, "England": _number, "Band": band_label,
                                 "vs ICB": compare_label, "vs England": compare_label})
-    return template("scorecard/pack.html", score=_pack_score(data, practice_code), table=table,
-                    funnels=peer_funnels(data.indicators, data.catalogue, practice_code))
+    reasons = [(i.name, i.polarity, i.polarity_reason) for i in data.catalogue if str(i.polarity_reason).strip()]
+    return template("scorecard/pack.html", score=_pack_score(data, practice_code), table=table, reasons=reasons,
+                    funnels=peer_funnels(data.indicators, data.catalogue, practice_code),
+                    no_charts=no_chart_reasons(data.indicators, data.catalogue, practice_code))
 
 
 def pack_heading(data: ReportData, practice_code: str) -> str:
@@ -403,17 +405,11 @@ def pack_heading(data: ReportData, practice_code: str) -> str:
 
 
 _FUNNELS: dict = {}
+_MAX_FIGURES = 16  # figures kept at once: one per set of indicators some practice has values for
 
 
-def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
-    """One figure of funnel plots (one panel per indicator) for the peer group, drawn once and
-    kept: each pack only adds its own practice's markers, saves, and takes them off again."""
-    key = (id(indicators), len(indicators), tuple(i.id for i in catalogue))
-    if key in _FUNNELS and _FUNNELS[key][2] is indicators:
-        return _FUNNELS[key][:2]
-    for old in _FUNNELS.values():
-        plt.close(old[0])
-    _FUNNELS.clear()
+def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
+    """(indicator, its latest rows with a value) for every proportion or rate some practice has a value for."""
     chosen = []
     for ind in catalogue:
         if ind.type not in ("proportion", "rate"):
@@ -423,6 +419,24 @@ def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
         rows = rows[rows["denominator"] > 0]
         if not rows.empty:
             chosen.append((ind, rows))
+    return chosen
+
+
+def _funnel_panels(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...] | None = None):
+    """One figure of funnel plots (one panel per indicator in ``only``, default all) for the peer group,
+    drawn once and kept: each pack only adds its own practice's markers, saves, and takes them off again.
+    A figure is kept per set of indicators, so practices missing the same indicators share one."""
+    frame_key = (id(indicators), len(indicators), tuple(i.id for i in catalogue))
+    if any(entry[2] is not indicators or key[0] != frame_key for key, entry in _FUNNELS.items()) \
+            or len(_FUNNELS) >= _MAX_FIGURES:
+        for old in _FUNNELS.values():
+            plt.close(old[0])
+        _FUNNELS.clear()
+    candidates = funnel_candidates(indicators, catalogue)
+    chosen = [(ind, rows) for ind, rows in candidates if only is None or ind.id in only]
+    key = (frame_key, tuple(ind.id for ind, _ in chosen))
+    if key in _FUNNELS:
+        return _FUNNELS[key][:2]
     plots.use_house_style()
     ncols = 2
     nrows = max(1, -(-len(chosen) // ncols))
@@ -453,9 +467,21 @@ def _funnel_panels(indicators: pd.DataFrame, catalogue: list):
     return fig, panels
 
 
+def no_chart_reasons(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> list[str]:
+    """One line for each funnel plot a practice's pack leaves out: an indicator it has no value for."""
+    return [f"No chart for {ind.name}: no value published for this practice in {rows['period'].iloc[0]}."
+            for ind, rows in funnel_candidates(indicators, catalogue)
+            if practice_code not in set(rows["practice_code"])]
+
+
 def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> str:
-    """The peer funnel plots with this practice circled, as an embedded figure."""
-    fig, panels = _funnel_panels(indicators, catalogue)
+    """The peer funnel plots with this practice circled, as an embedded figure: a panel for each
+    indicator it has a value for ('' when it has none)."""
+    have = tuple(ind.id for ind, rows in funnel_candidates(indicators, catalogue)
+                 if practice_code in set(rows["practice_code"]))
+    if not have:
+        return ""
+    fig, panels = _funnel_panels(indicators, catalogue, have)
     marks = []
     for ax, _, rows in panels:
         if practice_code in rows.index:

@@ -293,3 +293,50 @@ def test_a_measure_with_fixed_limits_is_judged_against_its_baseline_and_says_whi
     result.months_behind = 0
     notes = board_report.summary_table(_context([result], cfg)).loc[0, "Notes"]
     assert "Special cause: a point below the lower process limit" in notes
+
+
+# ---- sections and measures for another organisation or period ----------------------------------------
+
+def test_a_measure_from_a_domain_whose_data_is_elsewhere_is_context_never_an_exception():
+    cfg = spc.settings("plotthedots")
+    referrals = board.Measure("REF-01", "Referrals not booked", "count", "decrease", 0.0, "Owner",
+                              {"table": "referrals_monthly", "column": "not_booked"})
+    result = board.evaluate(referrals, rows([900.0 + 40 * i for i in range(15)]), cfg)  # a rising trend: concern
+    assert result.exception and result.headline
+    same, other = (settings_for("report_referrals", same_edition=flag) for flag in (True, False))
+    assert board_report.apart([("referrals", same), ("qipp", settings_for("report_qipp", same_edition=True))]) == set()
+    assert board_report.apart([("referrals", other)]) == {"referrals"}
+    assert referrals.domain == "referrals" and MEASURE.domain == "t" and BY_REF["AE-01"].domain is None
+    result.elsewhere = True
+    ctx = _context([result], cfg)
+    assert not result.headline and ctx.exceptions == []
+    assert board_report.measure_for(ctx, result).endswith("(context: data for another organisation or period)")
+
+
+def test_a_measure_names_its_table_in_words_not_a_file():
+    label = BY_REF["ICB-RTT-02"].source_label
+    assert "parquet" not in label and "/" not in label and label.startswith("the processed RTT summary table")
+
+
+def test_board_sections_say_their_source_kind_and_put_data_elsewhere_last(tmp_path, monkeypatch):
+    import json
+
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    kinds = {"rtt": ["20260131-RTT-January-2026-full-extract.csv.gz"],
+             "referrals": ["SYNTHETIC_referral_extract_20110512.csv.gz"],
+             "qipp": ["TRANSCRIBED_SWEssex_QIPP_tracker_2010-11_M12.xlsx"]}
+    for domain, files in kinds.items():
+        (processed / f"{domain}_provenance.json").write_text(json.dumps({"inputs": [{"file": f} for f in files]}))
+    monkeypatch.setattr(board_report, "domain_section", lambda domain, project, settings: f"<h2>{domain} section</h2>")
+    ctx = _context([], spc.settings("plotthedots"))
+    ctx.project, ctx.elsewhere = Project(tmp_path), frozenset({"referrals", "qipp"})
+    soup = BeautifulSoup(board_report.domain_sections(ctx, [("rtt", None), ("referrals", None), ("qipp", None)]),
+                         "html.parser")
+    sections = soup.find_all("section")
+    assert [s.find_all("h2")[-1].text for s in sections] == [
+        "rtt section", "referrals section", "qipp section"]
+    sources = [s.find(class_="source-kind").text for s in sections]
+    assert sources[0].startswith("Source: real") and "synthetic" in sources[1] and "transcribed" in sources[2]
+    assert "context" not in sections[0]["class"] and {"context"} <= set(sections[1]["class"])
+    assert sections[1].find("h2").text.startswith("Context: sections for other organisations and periods")

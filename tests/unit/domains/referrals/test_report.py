@@ -53,3 +53,23 @@ def test_report_stops_clearly_without_processed_tables(tmp_path):
 
     with pytest.raises(InputMissingError, match="run the cleanse_referrals stage first"):
         referrals_report.load(Project(tmp_path), settings_for("report_referrals"))
+
+
+def test_the_heading_says_whose_data_it_is_unless_it_is_the_editions(extract_only):
+    root, _ = extract_only
+    apart = referrals_report.board_section(scratch(root), settings_for("report_referrals", same_edition=False))
+    heading = BeautifulSoup(apart, "html.parser").find("h2").get_text()
+    assert "data for a referral management centre's extract of May 2011, not" in heading
+    own = referrals_report.board_section(scratch(root), settings_for("report_referrals", same_edition=True))
+    assert "data for" not in BeautifulSoup(own, "html.parser").find("h2").get_text()
+
+
+def test_elsewhere_names_the_editions_icb_and_month():
+    import pandas as pd
+
+    from helpers.domains.organisation.edition import Edition, elsewhere
+
+    sussex = Edition("QNX", "NHS Sussex ICB", pd.Timestamp("2026-01-31"), ("70F",))
+    assert elsewhere("South West Essex PCT, 2010/11", sussex, False) == \
+        "data for South West Essex PCT, 2010/11, not NHS Sussex ICB January 2026"
+    assert elsewhere("South West Essex PCT, 2010/11", sussex, True) == ""

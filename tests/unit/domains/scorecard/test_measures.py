@@ -6,6 +6,8 @@ Expected figures are computed here from the publisher's file with plain pandas.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,3 +240,47 @@ def test_report_blanks_suppressed_figures_before_publication():
     assert public.loc[0, ["numerator", "value", "lower95", "upper998"]].isna().all()
     assert list(public.loc[0, ["band", "compared_to_icb"]]) == ["Suppressed", "Suppressed"]
     assert public.loc[1, "value"] == 80.0 and public.loc[1, "band"] == "Good"
+
+
+# ------------------------------------------------------------------ indicators with no judgement
+
+def _catalogue_file(tmp_path, **fields) -> Path:
+    entry = {"id": "prev_x", "name": "Recorded prevalence of X", "source": "qof_2020_21", "select": {"register": "HYP"},
+             "domain": "Case finding", "section": "C", "type": "proportion", "multiplier": 100, "weight": 0, **fields}
+    path = tmp_path / "indicators.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump({"indicators": [entry]}))
+    return path
+
+
+def test_recorded_prevalence_is_judged_only_with_a_stated_reason(tmp_path):
+    with pytest.raises(SourceFormatError, match="recorded prevalence.*needs a polarity_reason"):
+        scorecard.load_catalogue(_catalogue_file(tmp_path, polarity="high is good"))
+    reason = "Local case-finding programme: under-recording is the known gap."
+    judged = scorecard.load_catalogue(_catalogue_file(tmp_path, polarity="high is good", polarity_reason=reason))[0]
+    assert judged.polarity_reason == reason and judged.judged
+    plain = scorecard.load_catalogue(_catalogue_file(tmp_path, polarity="no judgement"))[0]
+    assert not plain.judged and plain.no_judgement_by_nature
+
+
+def test_shipped_prevalence_indicators_are_compared_higher_or_lower_and_not_banded(catalogue):
+    prevalence = [i for i in catalogue if "register" in i.select]
+    assert prevalence and all(i.polarity == stats.NO_JUDGEMENT or i.polarity_reason for i in prevalence)
+    hypertension = _ind(catalogue, "prev_hyp")
+    assert hypertension.polarity == stats.NO_JUDGEMENT and not hypertension.scored
+    assert set(scorecard.band([5.0, 15.0, 25.0], hypertension)) == {scorecard.NOT_BANDED}
+
+
+def test_prevalence_labels_are_higher_similar_lower():
+    """Wilson 95% limits worked out here by hand; the label says which side of the comparator, never better or worse."""
+    numerator, denominator, comparator = np.array([180, 140, 100]), np.array([1000, 1000, 1000]), 14.0
+    p, z = numerator / denominator, 1.959963984540054
+    centre = (p + z * z / (2 * denominator)) / (1 + z * z / denominator)
+    half = z * np.sqrt(p * (1 - p) / denominator + z * z / (4 * denominator ** 2)) / (1 + z * z / denominator)
+    lower, upper = 100 * (centre - half), 100 * (centre + half)
+    expected = ["Higher" if lo > comparator else "Lower" if hi < comparator else "Similar" for lo, hi in zip(lower, upper)]
+    assert expected == ["Higher", "Similar", "Lower"]
+    labels = stats.compare(100 * p, lower, upper, np.full(3, comparator), stats.NO_JUDGEMENT)
+    assert list(labels) == expected
+    assert not {"Better", "Worse"} & set(labels)

@@ -1,0 +1,50 @@
+"""A practice pack draws a funnel plot only for an indicator the practice has a value for, and says why not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from bs4 import BeautifulSoup
+
+import support
+from helpers.domains.scorecard import CATALOGUE
+from helpers.domains.scorecard import measures as scorecard
+from helpers.domains.scorecard import report
+
+CATALOGUE_ROWS = scorecard.load_catalogue(support.ROOT / CATALOGUE)
+CHOSEN = [i for i in CATALOGUE_ROWS if i.id in ("imm_6in1_12m", "ae_0to4")]
+
+
+def _indicators() -> pd.DataFrame:
+    """Ten practices with both indicators, except that P10 has no 6-in-1 coverage published."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for ind in CHOSEN:
+        for n in range(1, 11):
+            code = f"P{n:02d}"
+            if code == "P10" and ind.id == "imm_6in1_12m":
+                continue
+            denominator = int(rng.integers(40, 400))
+            numerator = int(denominator * (0.9 if ind.type == "proportion" else 0.7))
+            rows.append({"indicator_id": ind.id, "practice_code": code, "period": "2021/22", "period_rank": 1,
+                         "numerator": numerator, "denominator": denominator,
+                         "value": numerator / denominator * ind.multiplier, "band": "Good"})
+    return pd.DataFrame(rows)
+
+
+def test_no_chart_for_an_indicator_the_practice_has_no_value_for_and_one_line_saying_why():
+    indicators = _indicators()
+    assert report.no_chart_reasons(indicators, CHOSEN, "P01") == []
+    six_in_one = next(i for i in CHOSEN if i.id == "imm_6in1_12m")
+    assert report.no_chart_reasons(indicators, CHOSEN, "P10") == [
+        f"No chart for {six_in_one.name}: no value published for this practice in 2021/22."]
+    alt = BeautifulSoup(report.peer_funnels(indicators, CHOSEN, "P10"), "html.parser").find("img")["alt"]
+    assert six_in_one.name not in alt and "A&E attendances" in alt
+    both = BeautifulSoup(report.peer_funnels(indicators, CHOSEN, "P01"), "html.parser").find("img")["alt"]
+    assert six_in_one.name in both
+
+
+def test_a_practice_with_no_values_gets_no_figure():
+    indicators = _indicators()
+    assert report.peer_funnels(indicators[indicators["practice_code"] != "P05"], CHOSEN, "P05") == ""
+    assert len(report.no_chart_reasons(indicators[indicators["practice_code"] != "P05"], CHOSEN, "P05")) == 2
