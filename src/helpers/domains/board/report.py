@@ -230,9 +230,41 @@ def cover_section(ctx: ReportData) -> html.Fragment:
                          "Detail": [ctx.edition.name if ctx.edition else "", c.get("meeting", ""),
                                     f"{meeting.day} {meeting:%B %Y}", c.get("agenda_item", ""), month,
                                     c.get("author", ""), c.get("lead_director", "")]})
+    figures = from_the_figures(ctx)
+    fields = [(label, html.Fragment(template("board/lead.html", text=figures[key]) if key in figures else "")
+               + _prose(c[key])) for key, label in COVER_FIELDS]
     return template("board/cover.html", title=c.get("title", "Integrated performance report"),
                     about=html.table(meta, caption="About this paper", row_header="Item", css_class="cover-meta"),
-                    synthetic=ctx.synthetic, fields=[(label, _prose(c[key])) for key, label in COVER_FIELDS])
+                    synthetic=ctx.synthetic, fields=fields)
+
+
+def shortfall(result: board.Result) -> float:
+    """How far the latest value misses its target, as a share of the larger of the two (0: met, or no target)."""
+    m, value = result.measure, result.latest_value
+    if m.target is None or value is None or m.improvement_direction == spc.NEITHER:
+        return 0.0
+    gap = (m.target - value) if m.improvement_direction == spc.INCREASE else (value - m.target)
+    return max(gap, 0.0) / (max(abs(m.target), abs(value)) or 1.0)
+
+
+def from_the_figures(ctx: ReportData) -> dict[str, str]:
+    """The executive summary's and the decision's opening sentences, written from this paper's results."""
+    headline, exceptions = [r for r in ctx.results if r.headline], ctx.exceptions
+    who = f"{ctx.edition.name}, {ctx.edition.month_name}" if ctx.edition else "this edition"
+    if not headline:
+        return {"executive_summary": f"No measure of {who} has data for the month: the paper shows context only."}
+    count = f"{len(exceptions)} of {len(headline)} headline measures" if exceptions else "None of the headline measures"
+    summary = f"{who}: {count} {'is an exception' if len(exceptions) == 1 else 'are exceptions'}."
+    worst = max(exceptions, key=shortfall, default=None)
+    if worst is not None and shortfall(worst) > 0:
+        m = worst.measure
+        summary += (f" Furthest from its target: {m.reference} {m.name}, {value_text(worst.latest_value, m.unit)} "
+                    f"against {value_text(m.target, m.unit)}.")
+    refs = ", ".join(r.measure.reference for r in exceptions)
+    decision = (f"The board is asked to note the {len(exceptions)} exception{'s' if len(exceptions) != 1 else ''} "
+                f"({refs}) and the actions on {'their pages' if len(exceptions) != 1 else 'its page'}."
+                if exceptions else "No measure is an exception this month: the board is asked to note the position.")
+    return {"executive_summary": summary, "decision_required": decision}
 
 
 def contents_section() -> html.Fragment:

@@ -340,3 +340,28 @@ def test_board_sections_say_their_source_kind_and_put_data_elsewhere_last(tmp_pa
     assert sources[0].startswith("Source: real") and "synthetic" in sources[1] and "transcribed" in sources[2]
     assert "context" not in sections[0]["class"] and {"context"} <= set(sections[1]["class"])
     assert sections[1].find("h2").text.startswith("Context: sections for other organisations and periods")
+
+
+def test_the_cover_opens_with_sentences_written_from_the_papers_figures():
+    from helpers.domains.organisation.edition import Edition
+
+    cfg = spc.settings("plotthedots")
+    # 18 weeks: 60% against 92% misses by 32 / 92 = 0.35 of the target; 52 weeks: 500 against 0 by all of it
+    pct = board.Measure("P-1", "Within 18 weeks", "percent", "increase", 92.0, "Owner", {"table": "t", "column": "v"})
+    waits = board.Measure("W-1", "Over 52 weeks", "count", "decrease", 0.0, "Owner", {"table": "t", "column": "w"})
+    met = board.Measure("M-1", "Met", "percent", "increase", 50.0, "Owner", {"table": "t", "column": "m"})
+    results = [board.evaluate(pct, rows([60.0 + i % 2 for i in range(14)]), cfg),
+               board.evaluate(waits, rows([500.0 + i % 3 for i in range(14)]), cfg),
+               board.evaluate(met, rows([90.0 + i % 2 for i in range(14)]), cfg)]
+    ctx = _context(results, cfg)
+    ctx.edition = Edition("QNX", "NHS Sussex ICB", pd.Timestamp("2023-02-28"), ())
+    assert [r.measure.reference for r in ctx.exceptions] == ["P-1", "W-1"]  # both consistently failing
+    said = board_report.from_the_figures(ctx)
+    assert said["executive_summary"] == ("NHS Sussex ICB, February 2023: 2 of 3 headline measures are exceptions. "
+                                         "Furthest from its target: W-1 Over 52 weeks, 501 against 0.")
+    assert said["decision_required"].startswith("The board is asked to note the 2 exceptions (P-1, W-1)")
+    ctx.cover = board_report.load_cover(ROOT / "board_cover.yaml")
+    fields = BeautifulSoup(board_report.cover_section(ctx), "html.parser").select("div.cover-field")
+    opening = {f.h3.get_text(): f.find("p").get_text() for f in fields}
+    assert opening["Executive summary"] == said["executive_summary"]
+    assert opening["Decision required"] == said["decision_required"]
