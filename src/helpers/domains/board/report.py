@@ -231,8 +231,8 @@ def cover_section(ctx: ReportData) -> html.Fragment:
                                     f"{meeting.day} {meeting:%B %Y}", c.get("agenda_item", ""), month,
                                     c.get("author", ""), c.get("lead_director", "")]})
     figures = from_the_figures(ctx)
-    fields = [(label, html.Fragment(template("board/lead.html", text=figures[key]) if key in figures else "")
-               + _prose(c[key])) for key, label in COVER_FIELDS]
+    fields = [(label, html.Fragment((template("board/lead.html", text=figures[key]) if key in figures else "")
+                                    + _prose(c[key]))) for key, label in COVER_FIELDS]
     return template("board/cover.html", title=c.get("title", "Integrated performance report"),
                     about=html.table(meta, caption="About this paper", row_header="Item", css_class="cover-meta"),
                     synthetic=ctx.synthetic, fields=fields)
