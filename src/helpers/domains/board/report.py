@@ -27,6 +27,7 @@ from helpers.core import provenance, quality
 from helpers.core.config import VALIDATION, Project
 from helpers.core.errors import PipelineError, SourceFormatError
 from helpers.core.settings import Settings
+from helpers.domains.actions import measures as action_plan
 from helpers.domains.board import measures as board
 from helpers.domains.board.settings import ReportSettings
 from helpers.domains.organisation import edition
@@ -382,6 +383,19 @@ def chart_alt(result: board.Result) -> str:
     return " ".join(parts)
 
 
+def action_table(actions, meeting: dt.date) -> pd.DataFrame:
+    """An exception's actions with their state at the meeting, by the action plan tracker's own rule
+    (past its due date and not complete: overdue)."""
+    rows = []
+    for a in actions:
+        due = pd.to_datetime(a.get("due"), errors="coerce")
+        state = action_plan.milestone_state(due, "", bool(a.get("complete", False)), meeting, soon_days=31)
+        rows.append({"Action": a.get("action", ""), "Lead": a.get("lead", ""),
+                     "Due": "no date" if pd.isna(due) else f"{due.day} {due:%B %Y}",
+                     "State": html.status(state.capitalize(), "bad" if state == "overdue" else "neutral")})
+    return pd.DataFrame(rows)
+
+
 def _exception_page(ctx: ReportData, r: board.Result) -> dict:
     """What one exception's page shows: icons, chart, notes, commentary and actions."""
     m = r.measure
@@ -395,9 +409,9 @@ def _exception_page(ctx: ReportData, r: board.Result) -> dict:
             plots.plt.close(fig)
     actions = None
     if m.actions:
-        frame = pd.DataFrame([{"Action": a.get("action", ""), "Lead": a.get("lead", ""), "Due": str(a.get("due", ""))}
-                              for a in m.actions])
-        actions = html.table(frame, caption=f"Actions for {m.reference}", row_header="Action")
+        meeting = dt.date.fromisoformat(ctx.settings.meeting_date)
+        actions = html.table(action_table(m.actions, meeting), caption=f"Actions for {m.reference}, as at the meeting "
+                             f"on {meeting.day} {meeting:%B %Y}", row_header="Action", raw_html={"State"})
     return {"measure": m, "anchor": _anchor(m.reference), "variation": icon(r.variation, "variation"),
             "assurance": icon(r.assurance, "assurance"), "why": "; ".join(r.exception), "chart": chart,
             "problems": "; ".join(r.check.problems), "notes": r.check.notes,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -365,3 +367,15 @@ def test_the_cover_opens_with_sentences_written_from_the_papers_figures():
     opening = {f.h3.get_text(): f.find("p").get_text() for f in fields if f.find("p", class_="from-figures")}
     assert opening["Executive summary"] == said["executive_summary"]
     assert opening["Decision required"] == said["decision_required"]
+
+
+def test_exception_actions_past_due_at_the_meeting_are_flagged_overdue():
+    actions = [{"action": "Validate lists", "lead": "COO", "due": "2026-03-01"},
+               {"action": "Mutual aid", "lead": "DPC", "due": "2026-06-30"},
+               {"action": "Done early", "lead": "DPC", "due": "2026-01-31", "complete": True},
+               {"action": "Keep going", "lead": "DPC"}]
+    table = board_report.action_table(actions, dt.date(2026, 3, 26))
+    states = [BeautifulSoup(s, "html.parser").get_text() for s in table["State"]]
+    assert states == ["Overdue", "Not yet due", "Complete", "Ongoing"]
+    assert 'class="status bad"' in table.loc[0, "State"] and table.loc[0, "Due"] == "1 March 2026"
+    assert table.loc[3, "Due"] == "no date"
