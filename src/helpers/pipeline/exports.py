@@ -33,6 +33,15 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+QUARANTINE = "_quarantine"  # every stage's rows set aside: <domain>_quarantine, always offered
+
+
+def with_quarantines(processed_dir: Path, tables: list[str]) -> list[str]:
+    """``tables`` and every stage's quarantine table (the rows the data-quality appendix counts)."""
+    quarantines = sorted(p.stem for p in processed_dir.glob(f"*{QUARANTINE}.parquet"))
+    return list(dict.fromkeys([*tables, *quarantines]))
+
+
 def write(processed_dir: Path, dest: Path, tables: list[str]) -> list[dict]:
     """Each named ``<table>.parquet`` as ``dest/<table>.csv`` (UTF-8 with BOM, for Excel); index entries.
 

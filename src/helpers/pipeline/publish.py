@@ -228,7 +228,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
             entries.append({"title": html.title_of(index.read_text(encoding="utf-8")) or folder.name,
                             "href": f"{folder.name}/index.html",
                             "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
-    entries += exports.write(root / "data" / "processed", staging / "downloads", list(csv_exports))
+    processed = root / "data" / "processed"
+    entries += exports.write(processed, staging / "downloads", exports.with_quarantines(processed, list(csv_exports)))
     log.info("Building Data Docs")
     quality.build_edition_docs(validation_dir, staging / "data-docs", root, edition=name,
                                stages=validation_stages(root))

@@ -29,3 +29,12 @@ def test_formula_text_is_neutralised_and_numbers_left_alone(tmp_path):
 def test_a_table_not_processed_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="publish.csv_exports names missing"):
         exports.write(tmp_path, tmp_path / "downloads", ["missing"])
+
+
+def test_every_quarantine_table_is_offered_beside_the_named_ones(tmp_path):
+    for name in ("rtt_summary", "rtt_quarantine", "board_quarantine", "scorecard_scores"):
+        pd.DataFrame({"x": [1]}).to_parquet(tmp_path / f"{name}.parquet")
+    assert exports.with_quarantines(tmp_path, ["scorecard_scores", "board_quarantine"]) == [
+        "scorecard_scores", "board_quarantine", "rtt_quarantine"]
+    entries = exports.write(tmp_path, tmp_path / "downloads", exports.with_quarantines(tmp_path, []))
+    assert [e["href"] for e in entries] == ["downloads/board_quarantine.csv", "downloads/rtt_quarantine.csv"]

@@ -477,10 +477,11 @@ def _quarantined(ctx: ReportData, path: Path) -> tuple[str, list[html.Fragment]]
         return domain, []
     counts = (q.groupby(["source", "reason"], dropna=False).size().rename("rows").reset_index()
               .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
-    shown = q.head(ctx.settings.quarantine_rows_shown).rename(columns=str.capitalize)
-    return domain, [html.table(counts, caption=f"Quarantined rows from {domain}, by reason",
-                               formats={"Rows": html.integer}),
-                    html.table(shown, caption=f"First {len(shown)} of {len(q):,} quarantined rows from {domain}")]
+    # the rows themselves are a download published with the paper (pipeline.exports), not pages of a table
+    download = template("board/quarantine_download.html", rows=len(q), domain=domain,
+                        href=f"downloads/{path.stem}.csv")
+    return domain, [html.table(counts, caption=f"Quarantined rows from {domain}, by source and reason",
+                               formats={"Rows": html.integer}), download]
 
 
 def quality_appendix(ctx: ReportData) -> html.Fragment:

@@ -26,7 +26,6 @@ class ReportSettings(Settings):
     as_at: str                    # staleness is counted back from the newest measure ('latest') or 'YYYY-MM-01'
     stale_after_months: int       # data older than this (months behind) is marked stale
     suppress_below: int           # counts below this are shown as 'fewer than N'
-    quarantine_rows_shown: int    # rows of each quarantine file listed in the appendix
 
     def validate(self, where: str) -> None:
         try:
