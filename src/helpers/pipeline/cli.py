@@ -131,7 +131,7 @@ def edition_label(root: Path) -> str:
 
 def publish_stage(root: Path) -> Path:
     from helpers.core import provenance
-    from helpers.pipeline import publish
+    from helpers.pipeline import dictionary, publish
 
     params = load_params(root)
     documents = [publish.Document(title=spec.document[0], file=spec.document[1], executed=root / spec.executed,
@@ -146,7 +146,8 @@ def publish_stage(root: Path) -> Path:
         validation_dir=root / "build/validation", provenance=provenance.merged(root / "data/processed"),
         title=_title(params),
         keep=int(params.get("publish", {}).get("keep_editions", 12)),
-        csv_exports=params.get("publish", {}).get("csv_exports") or [], label=edition_label(root))
+        csv_exports=params.get("publish", {}).get("csv_exports") or [], label=edition_label(root),
+        pages=[publish.Page(dictionary.TITLE, dictionary.FILE, dictionary.body(root, params))])
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:

@@ -82,7 +82,7 @@ def stage_entry(stage: Stage) -> dict:
 
 
 def publish_entry(csv_exports: list[str]) -> dict:
-    deps = [CODE]
+    deps = [CODE, "catalogue/sources.yaml"]  # the data dictionary's publishers and links
     for stage in stages.STAGES:
         deps.append(stage.executed)
         if stage.publishes:

@@ -206,9 +206,17 @@ def _stamp_edition(folder: Path, name: str) -> None:
         page.write_text(html.stamp_edition(page.read_text(encoding="utf-8"), text), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Page:
+    """A reader page made by the pipeline itself rather than from a notebook (the data dictionary)."""
+    title: str
+    file: str
+    body: str  # markup
+
+
 def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
                    validation_dir: Path, provenance: dict, title: str, folders: list[Path],
-                   csv_exports: list[str] = (), label: str = "") -> list[dict]:
+                   csv_exports: list[str] = (), label: str = "", pages: list[Page] = ()) -> list[dict]:
     """Every file of the edition, its own index last; returns the index's entries.
 
     ``label`` (the organisation and data month) heads every page's masthead."""
@@ -220,6 +228,11 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
             board_page(doc.executed, title=doc.title, subtitle=subtitle, provenance=provenance,
                        synthetic=doc.synthetic(provenance)), encoding="utf-8")
         entries.append({"title": doc.title, "href": doc.file, "note": ""})
+    for page in pages:
+        (staging / page.file).write_text(
+            html.shell(page.title, page.body, subtitle=subtitle, footer=_footer(provenance), links=READER_LINKS),
+            encoding="utf-8")
+        entries.append({"title": page.title, "href": page.file, "note": ""})
     for folder in folders:
         shutil.copytree(folder, staging / folder.name)
         _stamp_edition(staging / folder.name, name)
@@ -253,10 +266,11 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
 
 def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
             provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
-            csv_exports: list[str] = (), label: str = "") -> Path:
+            csv_exports: list[str] = (), label: str = "", pages: list[Page] = ()) -> Path:
     """Build an edition and swap it in atomically; returns the edition folder.
 
-    ``documents`` become board pages; every notebook in ``executed`` gets an audit copy; each of
+    ``documents`` become board pages; ``pages`` go in the house shell as they are; every
+    notebook in ``executed`` gets an audit copy; each of
     ``folders`` (e.g. ``build/packs``) is copied in under its own name. ``label`` names the
     organisation and data month in every page's masthead (``Edition.label``).
 
@@ -275,7 +289,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     try:
         entries = _build_edition(staging, root, name=name, documents=documents, executed=executed,
                                  validation_dir=validation_dir, provenance=provenance, title=title, folders=folders,
-                                 csv_exports=csv_exports, label=label)
+                                 csv_exports=csv_exports, label=label, pages=pages)
         edition = editions_dir / name
         os.rename(staging, edition)  # fails rather than merge into an existing edition
     except BaseException:

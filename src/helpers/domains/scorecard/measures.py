@@ -55,6 +55,8 @@ class Indicator:
     thresholds: dict = field(default_factory=dict)
     weight: float = 0
     polarity_reason: str = ""   # why an indicator that is no judgement by nature is judged (the pack prints it)
+    numerator: str = ""         # what is counted, in words (the data dictionary)
+    denominator: str = ""
 
     @property
     def scored(self) -> bool:
