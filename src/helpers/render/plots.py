@@ -98,6 +98,32 @@ def ranked_bars(frame: pd.DataFrame, *, label: str, value: str, xlabel: str, ref
     return fig
 
 
+def from_zero(ax) -> None:
+    """Counts, rates and percentages start their axis at zero, so a small change looks small."""
+    ax.set_ylim(bottom=0)
+
+
+def mark_break(ax) -> bool:
+    """Where an axis of non-negative values does not start at zero (an SPC chart, a fitted funnel),
+    say so on the chart: a break mark across the foot of the axis and a note under it. True if marked."""
+    bottom = ax.get_ylim()[0]
+    if bottom <= 0:
+        return False
+    for offset in (0.0, 0.018):
+        ax.plot([-0.012, 0.012], [0.01 + offset, 0.035 + offset], transform=ax.transAxes, color=NHS_DARK_GREY,
+                linewidth=1.2, clip_on=False, zorder=5)
+    ax.annotate(f"axis starts at {bottom:,.4g}, not 0", xy=(0, 0), xycoords="axes fraction", xytext=(0, -2),
+                textcoords="offset fontsize", fontsize=7, color=NHS_DARK_GREY, ha="left", va="top")
+    return True
+
+
+def wrapped(label: str, width: int = 22) -> str:
+    """A long tick label on several lines rather than cut short."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
 def trend(frame: pd.DataFrame, *, x: str, series: list[str], ylabel: str, target: float | None = None,
           target_label: str = "", percent: bool = True):
     """Monthly lines for each column in ``series``."""
@@ -113,6 +139,7 @@ def trend(frame: pd.DataFrame, *, x: str, series: list[str], ylabel: str, target
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
     ax.set_xticks(frame[x])
+    from_zero(ax)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
     fig.tight_layout()

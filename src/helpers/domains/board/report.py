@@ -353,6 +353,7 @@ def spc_figure(result: board.Result):
     if m.unit == "count":
         ax.yaxis.set_major_formatter(plots.mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel({"percent": "%", "count": "number", "millions": "millions"}.get(m.unit, m.unit))
+    plots.mark_break(ax)  # limits are read against the process, not zero: an axis cut short says so
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)

@@ -232,9 +232,10 @@ def heatmap_figure(indicators: pd.DataFrame, scores: pd.DataFrame, max_practices
     for (i, j), value in np.ndenumerate(grid.to_numpy()):
         text = {scorecard.GOOD: "G", scorecard.ACCEPTABLE: "A", scorecard.UNACCEPTABLE: "U"}.get(value, "-")
         ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if text in "GU" else "black")
-    ax.set_xticks(range(len(grid.columns)), [names.get(c, c)[:28] for c in grid.columns], rotation=40, ha="right",
-                  fontsize=8)
-    ax.set_yticks(range(len(grid.index)), grid.index, fontsize=7)
+    ax.set_xticks(range(len(grid.columns)), [plots.wrapped(names.get(c, c)) for c in grid.columns], rotation=40,
+                  ha="right", fontsize=8)
+    practice = scores.set_index("practice_code")["practice_name"].fillna("")
+    ax.set_yticks(range(len(grid.index)), [f"{practice.get(c) or ''} ({c})".strip() for c in grid.index], fontsize=7)
     ax.grid(False)
     fig.tight_layout()
     return fig
@@ -254,6 +255,7 @@ def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | N
         own = own.sort_values("period")
         ax.plot(own["period"], own["value"], marker="s", color=html.NHS_DARK_GREY, label="This practice")
     ax.set_title(rows["indicator_name"].iloc[0])
+    plots.from_zero(ax)
     ax.set_ylabel(rows["unit"].iloc[0])
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
