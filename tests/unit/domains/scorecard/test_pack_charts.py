@@ -7,9 +7,8 @@ import pandas as pd
 from bs4 import BeautifulSoup
 
 import support
-from helpers.domains.scorecard import CATALOGUE
+from helpers.domains.scorecard import CATALOGUE, report
 from helpers.domains.scorecard import measures as scorecard
-from helpers.domains.scorecard import report
 
 CATALOGUE_ROWS = scorecard.load_catalogue(support.ROOT / CATALOGUE)
 CHOSEN = [i for i in CATALOGUE_ROWS if i.id in ("imm_6in1_12m", "ae_0to4")]
