@@ -17,6 +17,9 @@
 ``stage NAME``
     one DVC stage (the command ``dvc.yaml`` gives, so ``dvc repro`` by hand still works): executes
     the stage's notebook with Papermill on a kernel of its own, or publishes.
+``national``
+    every ICB's edition and every open practice's pack in one run, on Dask
+    (:mod:`helpers.pipeline.national`), under ``reports/national/``.
 ``dvc-yaml``
     writes ``dvc.yaml`` from the stage list (``--check``: only says whether it is current).
 
@@ -371,6 +374,17 @@ def main(argv: list[str] | None = None) -> int:
                        help=f"check only the stages reading these sources ({', '.join(stages.sources())})")
     stage = sub.add_parser("stage", help="run one stage on a kernel of its own (dvc.yaml's command: dvc repro by hand)")
     stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
+    national = sub.add_parser("national", help="every ICB's edition and every open practice's pack, on Dask",
+                              description="Publish every ICB's edition and every open practice's pack under "
+                              "reports/national/ (see helpers.pipeline.national).")
+    national.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                          help="folders of publisher files, located as for run")
+    national.add_argument("--scheduler", metavar="ADDRESS",
+                          help="a Dask scheduler (tcp://host:8786) whose workers see this folder at the same "
+                          "path (default: a LocalCluster on this machine)")
+    national.add_argument("--workers", type=_positive, metavar="N",
+                          help="worker processes of the LocalCluster (default: one per core)")
+    national.add_argument("--icb", nargs="+", metavar="CODE", help="only these ICBs (default: every ICB)")
     dvc_yaml = sub.add_parser("dvc-yaml", help="write dvc.yaml from the stage list (src/helpers/pipeline/stages.py)")
     dvc_yaml.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml is not what the stage list gives")
     args = parser.parse_args(argv)
@@ -382,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_main(args.inputs, args.force, command, chosen, args.jobs)
     if args.command == "check":
         return check_main(args.inputs, args.source)
+    if args.command == "national":
+        from helpers.pipeline.national import national_main
+
+        return national_main(args.inputs, args.scheduler, args.workers, args.icb)
     if args.command == "dvc-yaml":
         return dvc_yaml_main(args.check)
     return stage_main(args.name)

@@ -82,17 +82,30 @@ def topological(order: Iterable[str], upstream: Mapping[str, Iterable[str]]) -> 
     return tuple(placed)
 
 
+def upstream_of(upstream: Mapping[str, Iterable[str]], stages: Iterable[str]) -> set[str]:
+    """``stages`` and every stage they depend on, directly or through others."""
+    found, todo = set(), list(stages)
+    while todo:
+        stage = todo.pop()
+        if stage not in found:
+            found.add(stage)
+            todo.extend(upstream.get(stage, ()))
+    return found
+
+
 def make(order: Iterable[str], upstream: Mapping[str, Iterable[str]], stale: Iterable[str],
-         force: bool = False) -> Plan:
-    """The plan for a DAG (``upstream``: stage -> the stages it depends on) given the stale stages."""
+         force: bool = False, targets: Iterable[str] | None = None) -> Plan:
+    """The plan for a DAG (``upstream``: stage -> the stages it depends on) given the stale stages;
+    with ``targets``, only those stages and what they depend on (as ``dvc repro TARGET...``)."""
     ups = {s: frozenset(upstream.get(s, ())) for s in order}
     ordered = topological(list(ups), ups)
-    stale = frozenset(ordered if force else stale)
-    chosen = downstream(ups, stale)
+    wanted = set(ordered) if targets is None else upstream_of(ups, targets)
+    stale = frozenset(s for s in (ordered if force else stale) if s in wanted)
+    chosen = downstream(ups, stale) & wanted
     return Plan(ordered, ups, tuple(s for s in ordered if s in chosen), stale)
 
 
-def from_repo(repo, force: bool = False) -> Plan:
+def from_repo(repo, force: bool = False, targets: Iterable[str] | None = None) -> Plan:
     """The plan for the DVC project ``repo`` (a ``dvc.repo.Repo``; hold its lock meanwhile).
 
     Only stages not already downstream of a stale one are checked: they run anyway, and checking
@@ -104,11 +117,13 @@ def from_repo(repo, force: bool = False) -> Plan:
     by_name = {_name(stage): stage for stage in graph}
     upstream = {name: frozenset(_name(dep) for dep in graph.successors(stage)) for name, stage in by_name.items()}
     order = topological([_name(s) for s in repo.index.stages if _name(s) in by_name], upstream)
+    wanted = set(order) if targets is None else upstream_of(upstream, targets)
     stale: set[str] = set()
     for name in order:
-        if not force and not upstream[name] & downstream(upstream, stale) and by_name[name].changed():
+        if (not force and name in wanted and not upstream[name] & downstream(upstream, stale)
+                and by_name[name].changed()):
             stale.add(name)
-    return make(order, upstream, stale, force)
+    return make(order, upstream, stale, force, targets)
 
 
 def stages_by_name(repo) -> dict:

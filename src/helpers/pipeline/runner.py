@@ -67,8 +67,10 @@ class _Say:
 
 
 def run(root: Path, *, force: bool = False, jobs: int | None = None, pass_fds: tuple[int, ...] = (),
-        on_line: LineHandler | None = None, estimates: dict[str, float] | None = None) -> int:
-    """Bring every stage up to date; returns 0, or the failed stage's exit code (see the module)."""
+        on_line: LineHandler | None = None, estimates: dict[str, float] | None = None,
+        targets: list[str] | None = None) -> int:
+    """Bring every stage up to date (with ``targets``, those stages and what they depend on, as
+    ``dvc repro TARGET...``); returns 0, or the failed stage's exit code (see the module)."""
     say = _Say(on_line)
     before = freshness.snapshot(root)
     if not force and before is not None and freshness.is_recorded(root, before):
@@ -80,8 +82,8 @@ def run(root: Path, *, force: bool = False, jobs: int | None = None, pass_fds: t
     if note := recovery.check_dvc_lock(root):
         print(f"Recovered: {note}", flush=True)
     code, planned = _run_with_dvc(root, force=force, jobs=jobs or default_jobs(), pass_fds=pass_fds, say=say,
-                                  estimates=estimates or {})
-    if code == EXIT_OK and before is not None:
+                                  estimates=estimates or {}, targets=targets)
+    if code == EXIT_OK and before is not None and targets is None:  # only targets: others may be stale
         _record_if_settled(root, before, planned)
     return code
 
@@ -95,7 +97,7 @@ def _record_if_settled(root: Path, before: dict, planned: list[str]) -> None:
 
 
 def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ...], say: _Say,
-                  estimates: dict[str, float]) -> tuple[int, list[str]]:
+                  estimates: dict[str, float], targets: list[str] | None = None) -> tuple[int, list[str]]:
     """Plan with DVC and run the plan; returns the exit code and the outputs the planned stages write."""
     from dvc.lock import LockError
     from dvc.repo import Repo, lock_repo
@@ -107,7 +109,7 @@ def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ..
     repo = Repo(str(root))
     try:
         with lock_repo(repo), _params_read_once(), _lock_file_kept_parsed():
-            found = planner.from_repo(repo, force)
+            found = planner.from_repo(repo, force, targets)
             dvc_stages = planner.stages_by_name(repo)
             for name in found.skipped:
                 say(f"Stage '{name}' didn't change, skipping")
@@ -243,6 +245,7 @@ class Schedule:
         with self.pool or contextlib.nullcontext():
             if self.pool is not None:
                 print(f"Starting {self.pool.size} kernel(s) for {len(self.notebooks)} stage notebook(s)", flush=True)
+            self._warm_up_publish()  # while the kernels start and run: its imports are seconds
             while self.failed is None or self.running:
                 if self.failed is None:
                     self._start_notebooks()
@@ -260,8 +263,6 @@ class Schedule:
                 self.running.add(name)
                 self.started[name] = time.monotonic()
                 self.pool.submit(name, self._notebook_job(name))
-        if self.running and len(self.running) < self.size:
-            self._warm_up_publish()  # a kernel is idle, so a core is: prepare publish meanwhile
 
     def _start_here(self) -> bool:
         """Run a ready stage that is not a notebook (publish, which waits for every other stage
@@ -274,7 +275,8 @@ class Schedule:
         return True
 
     def _warm_up_publish(self) -> None:
-        """Import what publish needs (nbconvert, Great Expectations: seconds) in the background."""
+        """Import what publish needs (nbconvert, Great Expectations: seconds) in the background,
+        from the start of the run: the kernels spend their first seconds starting and importing."""
         if self._warming is not None or stages.PUBLISH not in self.plan.run:
             return
 

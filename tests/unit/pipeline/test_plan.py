@@ -167,3 +167,21 @@ def test_a_changed_input_reruns_its_stage_and_what_is_downstream(small_repo):
 def test_an_output_changed_by_hand_reruns_its_stage(small_repo):
     (small_repo / "third.txt").write_text("edited")
     assert planned(small_repo) == (("third",), {"third"})
+
+
+def test_targets_run_only_themselves_and_what_they_depend_on():
+    # a -> b -> d, a -> c -> d: as `dvc repro b` would, only a and b run when a changed
+    upstream = {"a": set(), "b": {"a"}, "c": {"a"}, "d": {"b", "c"}}
+    assert plan.make("abcd", upstream, {"a"}, targets=["b"]).run == ("a", "b")
+    assert plan.make("abcd", upstream, {"c"}, targets=["b"]).run == ()  # c is not among b's
+    assert plan.make("abcd", upstream, {"c"}, targets=["d"]).run == ("c", "d")
+    assert plan.make("abcd", upstream, set(), force=True, targets=["c"]).run == ("a", "c")
+    assert plan.upstream_of(upstream, ["d"]) == {"a", "b", "c", "d"}
+
+
+def test_the_cleanse_stages_as_targets_leave_every_report_and_publish_out(pipeline_dag):
+    order, upstream = pipeline_dag
+    cleanse = [s.name for s in stages.cleanse_stages()]
+    found = plan.make(order, upstream, set(order), targets=cleanse)
+    assert set(found.run) == set(cleanse)
+    assert PUBLISH in found.skipped and "board_paper" in found.skipped

@@ -541,6 +541,13 @@ def _marker(indicators: pd.DataFrame, catalogue: list) -> FunnelMarker:
     return marker
 
 
+def ensure_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> None:
+    """:func:`use_layer`, unless these indicators' packs already use it."""
+    key = (id(indicators), len(indicators), tuple(i.id for i in catalogue))
+    if not (key in _LAYERS and _LAYERS[key][1] is indicators and _LAYERS[key][0].layer is layer):
+        use_layer(indicators, catalogue, layer)
+
+
 def use_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> None:
     """Use ``layer`` (drawn elsewhere, from these indicators) for these indicators' packs."""
     _LAYERS.clear()
