@@ -111,8 +111,10 @@ def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ..
         with lock_repo(repo), _params_read_once(), _lock_file_kept_parsed():
             found = planner.from_repo(repo, force, targets)
             dvc_stages = planner.stages_by_name(repo)
+            wanted = planner.upstream_of(found.upstream, targets) if targets is not None else set(found.order)
             for name in found.skipped:
-                say(f"Stage '{name}' didn't change, skipping")
+                if name in wanted:  # as dvc repro TARGET...: the others are not its business
+                    say(f"Stage '{name}' didn't change, skipping")
             if not found.run:
                 say(UP_TO_DATE)
                 return EXIT_OK, []
