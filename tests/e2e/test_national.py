@@ -3,7 +3,7 @@ LocalCluster of two workers; a task made to fail is reported with its ICB and th
 published all the same.
 
 The ICBs expected are read from the sample RTT extract with plain pandas; the practices from the
-sample ODS and indicator tables with plain pandas.
+processed organisation table with plain pandas (open in the latest month).
 """
 
 from __future__ import annotations
@@ -49,9 +49,10 @@ def test_every_icb_has_its_edition_and_every_open_practice_its_pack(national_pro
     icbs = expected_icbs()
     assert len(icbs) >= 2
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(icbs)  # nothing hidden left behind
-    practices = pd.read_parquet(project / "data" / "processed" / "scorecard_practices.parquet")
-    with_data = set(pd.read_parquet(project / "data" / "processed" / "scorecard_indicators.parquet")["practice_code"])
-    open_ = practices[(practices["status"] == "Active") & practices["practice_code"].isin(with_data)]
+    practices = pd.read_parquet(project / "data" / "processed" / "organisation_practices.parquet")
+    month = pd.read_parquet(project / "data" / "processed" / "rtt_summary.parquet")["period"].max()
+    closes_later = practices["close_date"].notna() & (practices["close_date"] > month)
+    open_ = practices[practices["status"].isin(["Active", "Proposed"]) | closes_later]  # open in the month
     packs = 0
     for code in icbs:
         folder = out / code

@@ -5,8 +5,8 @@
 1. The national data is read and checked once: the cleanse stages are brought up to date as
    ``run`` brings them (:func:`helpers.pipeline.runner.run` with them as targets, recorded in
    ``dvc.lock``). No ICB reads a publisher file again; every task reads the processed tables.
-2. The ICBs are those in the RTT extract (its ICB rows); the practices those open (ODS status
-   Active) with scorecard indicators, each under its ICB.
+2. The ICBs are those in the RTT extract (its ICB rows); the practices those open in the
+   edition's month (:func:`helpers.domains.organisation.measures.is_open`), each under its ICB.
 3. On a Dask cluster (``dask.distributed``: a LocalCluster of one worker process per core by
    default, or the scheduler at ``--scheduler ADDRESS``, whose workers see this project folder
    at the same path), each ICB's pages are one task (:func:`icb_pages`: its report notebooks
@@ -44,7 +44,8 @@ from helpers.core.errors import EXIT_INTERNAL, EXIT_OK
 
 NATIONAL = Path("reports/national")
 STAGING = ".staging-"
-# the report stages whose pages make an ICB's edition, each with how its settings name the ICB
+# the report stages whose pages make an ICB's edition: those about one ICB that read only tables
+# every ICB shares (the board paper reads cleanse_board's, made for one ICB: not yet here)
 EDITION_STAGES = ("report_rtt", "report_scorecard")
 
 EditionPages = Callable[[Path, str, Path], list[dict]]
@@ -59,50 +60,43 @@ class Icb:
 # --- what the run covers ------------------------------------------------------------------------
 
 def icbs(root: Path) -> list[Icb]:
-    """Every ICB in the processed RTT summary (the extract's ICB rows), by code."""
-    import pandas as pd
-
-    from helpers.core.config import Project
-
-    summary = pd.read_parquet(Project(root).table_path("rtt", "summary"), columns=["org_level", "org_code", "org_name"])
-    rows = summary[summary["org_level"] == "icb"].drop_duplicates("org_code").sort_values("org_code")
-    return [Icb(str(c), _title_case(str(n))) for c, n in zip(rows["org_code"], rows["org_name"])]
-
-
-def _title_case(name: str) -> str:
-    return " ".join(w if w in ("NHS", "ICB") else w.capitalize() for w in name.replace("INTEGRATED CARE BOARD",
-                                                                                   "ICB").split())
-
-
-def open_practices(root: Path, codes: list[str]) -> dict[str, list[str]]:
-    """The open practices (ODS status Active) with scorecard indicators, by ICB code."""
+    """Every ICB in the processed RTT summary (the extract's ICB rows), by code, named as the
+    organisation tables name it (an ICB they do not know fails as its own task)."""
     import pandas as pd
 
     from helpers.core.config import Project
 
     project = Project(root)
-    practices = pd.read_parquet(project.table_path("scorecard", "practices"),
-                                columns=["practice_code", "icb_code", "status"])
-    with_data = set(pd.read_parquet(project.table_path("scorecard", "indicators"), columns=["practice_code"])
-                    ["practice_code"])
-    chosen = practices[(practices["status"] == "Active") & practices["icb_code"].isin(codes)
-                       & practices["practice_code"].isin(with_data)]
-    return {code: sorted(chosen.loc[chosen["icb_code"] == code, "practice_code"]) for code in codes}
+    summary = pd.read_parquet(project.table_path("rtt", "summary"), columns=["org_level", "org_code", "org_name"])
+    rows = summary[summary["org_level"] == "icb"].drop_duplicates("org_code").sort_values("org_code")
+    known = pd.read_parquet(project.table_path("organisation", "icbs")).set_index("icb_code")["name"]
+    return [Icb(str(c), str(known.get(c, n))) for c, n in zip(rows["org_code"], rows["org_name"])]
+
+
+def open_practices(root: Path, codes: list[str]) -> dict[str, list[str]]:
+    """Each ICB's practices open in the edition's month (the organisation tables' practices, as
+    the scorecard's packs take them), by ICB code."""
+    import pandas as pd
+
+    from helpers.core.config import Project
+    from helpers.domains.organisation import edition
+    from helpers.domains.organisation import measures as organisation
+    from helpers.pipeline import settings
+
+    project = Project(root)
+    month = edition.resolve_month(str(settings.edition(root)["period"]), edition.months(project))
+    practices = pd.read_parquet(project.table_path("organisation", "practices"))
+    opened = practices[organisation.is_open(practices, month) & practices["icb_code"].isin(codes)]
+    return {code: sorted(opened.loc[opened["icb_code"] == code, "practice_code"]) for code in codes}
 
 
 # --- the tasks (run on the workers) -------------------------------------------------------------
 
 def _stage_settings(root: Path, stage: str, code: str):
-    """A report stage's settings from params.yaml, about ICB ``code``."""
+    """A report stage's settings from params.yaml, for the edition of ICB ``code``."""
     from helpers.pipeline import settings, stages
 
-    found = settings.for_stage(stages.by_name()[stage], root)
-    if stage == "report_rtt":
-        return found.replace(organisation=code)
-    if stage in ("report_scorecard", "packs_scorecard"):
-        organisation = type(found.organisation)(level="icb", codes=(code,))
-        return found.replace(organisation=organisation)
-    raise ValueError(f"stage {stage} has no ICB to set")
+    return settings.for_stage(stages.by_name()[stage], root, chosen={"organisation": code})
 
 
 _KERNEL: dict = {}
@@ -166,7 +160,7 @@ def prepare_packs(root: Path, code: str, practices: list[str]) -> SharedPacks:
     from helpers.domains.scorecard import packs, report
 
     data = report.load(Project(root), _stage_settings(root, "packs_scorecard", code))
-    codes = [c for c in practices if c in data.codes]
+    codes = [c for c in practices if c in data.codes]  # open in the month: with figures or not (its pack says)
     names = data.tables["practices"].set_index("practice_code")["practice_name"]
     bands = data.scores.set_index("practice_code")["band"]
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
@@ -201,7 +195,7 @@ def publish_icb(out: Path, icb: Icb, entries: list[dict], shared: SharedPacks | 
     """Finish ICB ``icb``'s folder (its packs' index and its own) and swap it in whole."""
     from helpers.core import provenance
     from helpers.domains.scorecard import packs
-    from helpers.render import html
+    from helpers.render import html, template
 
     staging = _staging(out, icb.code)
     entries = list(entries)
@@ -215,11 +209,8 @@ def publish_icb(out: Path, icb: Icb, entries: list[dict], shared: SharedPacks | 
                               packs.index_page(done, title=f"{icb.name}: practice packs",
                                                synthetic=bool(shared.data.synthetic)))
         entries.append({"title": "Practice packs", "href": "packs/index.html", "note": f"({len(done)} pages)"})
-    missing = "".join(f"<li>{html.esc(c)}: {html.esc(m)}</li>" for c, m in sorted(failed_packs.items()))
-    body = (f"<h1>{html.esc(icb.name)} ({html.esc(icb.code)})</h1><ul>"
-            + "".join(f'<li><a href="{html.esc(e["href"])}">{html.esc(e["title"])}</a> {html.esc(e["note"])}</li>'
-                      for e in entries) + "</ul>"
-            + (f"<h2>Packs not made in this run</h2><ul>{missing}</ul>" if missing else ""))
+    body = template("national/icb_index.html", name=icb.name, code=icb.code, entries=entries,
+                    missing=sorted(failed_packs.items()))
     provenance.write_text(staging / "index.html", html.page(f"{title}: {icb.name}", body,
                                                              subtitle=f"ICB edition {icb.code}"))
     return provenance.replace_dir(staging, out / icb.code)
@@ -229,16 +220,13 @@ def national_index(out: Path, known: list[Icb], failures: list[str], title: str)
     """``reports/national/index.html``: a link to every ICB's edition there is (this run's or an
     earlier one), and what failed in this run."""
     from helpers.core import provenance
-    from helpers.render import html
+    from helpers.render import html, template
 
     names = {i.code: i.name for i in known}
     published = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")
                        and (p / "index.html").exists())
-    items = "".join(f'<li><a href="{html.esc(code)}/index.html">{html.esc(names.get(code, code))} '
-                    f"({html.esc(code)})</a></li>" for code in published)
-    problems = "".join(f"<li>{html.esc(f)}</li>" for f in failures)
-    body = (f"<h1>{html.esc(title)}: every ICB</h1><p>{len(published)} ICB editions.</p><ul>{items}</ul>"
-            + (f"<h2>Not published in the latest national run</h2><ul>{problems}</ul>" if problems else ""))
+    body = template("national/index.html", title=title, failures=failures,
+                    published=[(code, names.get(code, code)) for code in published])
     return provenance.write_text(out / "index.html", html.page(f"{title}: every ICB", body,
                                                                  subtitle="National run"))
 

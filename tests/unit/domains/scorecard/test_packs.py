@@ -14,17 +14,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers.domains.scorecard import cleanse, packs, report
+from helpers.domains.scorecard import packs, report
 from support import ROOT, scratch, settings_for
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """The samples' scorecard tables, processed into a scratch folder."""
+    """The samples' organisation, RTT (the data months) and scorecard tables, processed into a scratch folder."""
+    import importlib
+
+    from helpers.pipeline import stages
+
     project = scratch(tmp_path_factory.mktemp("packs"))
-    inputs = {s: ROOT / "data" / "raw" / s for s in ("fingertips_practice", "qof_2020_21", "child_immunisations",
-                                                       "gp_payments", "gp_practice_reference")}
-    cleanse.run(inputs, settings_for("cleanse_scorecard"), project)
+    for name in ("cleanse_rtt", "cleanse_organisation", "cleanse_scorecard"):
+        spec = stages.by_name()[name]
+        module = importlib.import_module(spec.module)
+        module.run({s: ROOT / "data" / "raw" / s for s in spec.sources}, settings_for(name), project)
     return project
 
 
@@ -77,7 +82,7 @@ def test_the_picture_is_back_to_the_shared_one_between_packs(data):
 
 
 def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypatch):
-    codes = sorted(data.codes & set(data.indicators["practice_code"]))
+    codes = sorted(data.codes)
     facts = packs.pack_facts(data)
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir()
