@@ -391,8 +391,9 @@ def national_main(inputs: list[str], scheduler: str | None = None, workers: int 
             if missing:
                 print(f"ERROR: {run_inputs.missing_sources_message(missing, inputs)}", file=sys.stderr)
                 return 3
-            settings.check_all(root)
-            run_inputs.write_run_file(found, root)
+            scope = settings.edition(root)  # the cleanse stages that take one: params.yaml's
+            settings.check_all(root, scope)
+            run_inputs.write_run_file(found, root, scope)
             print("Reading and checking the national data (the cleanse stages) ...", flush=True)
             code = runner.run(root, targets=[s.name for s in stages.cleanse_stages()],
                               pass_fds=(lock.fd,) if os.name == "posix" else ())
