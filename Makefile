@@ -24,11 +24,12 @@ PIP_VERSION := 26.3
 INPUTS ?= data/raw
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: report test venv browser bench bench-kill lab sample golden lock clean help
+.PHONY: report national test venv browser bench bench-kill lab sample golden lock clean help
 
 help:
 	@echo "make report [INPUTS=../shared/data/real] [ORG=QNX] [PERIOD=2026-01]"
 	@echo "                                          run the pipeline, publish reports/index.html"
+	@echo "make national [INPUTS=..] [SCHEDULER=..]  every ICB's edition and every open practice's pack (Dask)"
 	@echo "make test                                 run the tests (installs Chromium if it can and must)"
 	@echo "   PYTHON=python3.12 (say) chooses the interpreter; now $(or $(PYTHON),none found) $(PYVER), in $(VENV)/"
 	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
@@ -61,6 +62,11 @@ venv: $(STAMP)
 report: $(STAMP)
 	$(PY) -m helpers.pipeline run --inputs $(INPUTS) $(if $(ORG),--organisation $(ORG)) $(if $(PERIOD),--period $(PERIOD))
 
+# Every ICB's edition and every open practice's pack, on Dask: a LocalCluster here, or
+# SCHEDULER=tcp://host:8786 for a cluster whose workers see this folder at the same path.
+national: $(STAMP)
+	$(PY) -m helpers.pipeline national --inputs $(INPUTS) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+
 # Chromium is found (or installed) before the environment, so a machine that lacks it and cannot
 # install it stops in seconds, not after the pip install and the first half of the suite.
 # The linter first: it takes seconds, and the style it keeps is part of what the tests check.
@@ -75,6 +81,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_pipeline.py
 	$(PY) bench/bench_referrals.py
 	$(PY) bench/bench_scorecard.py
+	$(PY) bench/bench_national.py
 
 # Not part of `make bench`: about 90 s a trial (bench/bench_kill.py).
 TRIALS ?= 20

@@ -7,6 +7,9 @@ expectation carries a GX ``severity``: a failing ``critical`` one stops the pipe
 
 Every validation result is written as JSON so that a later stage can publish GX Data Docs
 from all of them, whichever process produced them.
+
+Great Expectations is imported on first use (a gate, a suite, Data Docs), not with this module:
+it takes seconds, and report notebooks that only read stored results never need it.
 """
 
 from __future__ import annotations
@@ -21,32 +24,28 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network here, and none wanted
-
-import great_expectations as gx
-from great_expectations.core.expectation_validation_result import (
-    ExpectationSuiteValidationResultSchema,
-)
-from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-from great_expectations.data_context.types.resource_identifiers import (
-    ExpectationSuiteIdentifier,
-    ValidationResultIdentifier,
-)
 
 from helpers.core.config import project_root
 from helpers.core.errors import DataQualityError
 from helpers.core.provenance import write_text
 
+if TYPE_CHECKING:
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
 EXAMPLES = 5
 CRITICAL = "critical"
+
+
+def _gx():
+    """The ``great_expectations`` package, imported now (with analytics off: no network here)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations
+
+    return great_expectations
 
 
 @dataclass
@@ -104,6 +103,13 @@ def _short(value, limit: int = 200) -> str:
 
 def _new_context():
     """An in-memory GX context: suites come from expectations/, results are written as JSON."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    gx = _gx()
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         progress_bars=ProgressBarsConfig(globally=False),
@@ -127,7 +133,7 @@ def load_suite(name: str, root: Path | None = None) -> gx.ExpectationSuite:
         spec = json.load(f)
     if spec.get("name") != name:
         raise ValueError(f"{suite_path(name, root)}: suite name {spec.get('name')!r} should be {name!r}")
-    return gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta", {}))
+    return _gx().ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta", {}))
 
 
 def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_label: str) -> list[str]:
@@ -283,6 +289,8 @@ def run_id(stored: dict, *, stage: str, edition: str = "") -> RunIdentifier:
     Results are stored without a run (GX then shows ``__none__``); the batch's load time, which
     GX records as it validates, is the moment of validation.
     """
+    from great_expectations.core.run_identifier import RunIdentifier
+
     loaded = (stored.get("meta", {}).get("batch_markers") or {}).get("ge_load_time")
     try:
         when = dt.datetime.strptime(loaded, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=dt.UTC)
@@ -305,6 +313,12 @@ def build_edition_docs(results_dir: Path, site_dir: Path, root: Path | None = No
     runs are named ``<stage>@<edition>``. The pages load only the pinned copies shipped beside
     them and carry none of GX's promotion (:mod:`helpers.render.data_docs`).
     """
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
     from helpers.render import data_docs
 
     context = _new_context()  # a fresh one: only this site, only the stored results

@@ -2,17 +2,24 @@
 
 ``run``
     the main job, for people and schedulers alike: takes the run lock, finds each source's folder
-    in the inputs folders given (the first that has it), records them, then ``dvc repro`` re-runs
-    whichever stages changed. Everything it prints goes to ``logs/<UTC time>-run.log`` too; a
-    summary (inputs changed, stages run and their timings, validation, edition) is printed and
-    written at the end, and notifications are sent as ``params.yaml``'s ``notify`` section asks.
-    On failure nothing is published and ``reports/`` keeps the last good edition.
+    in the inputs folders given (the first that has it), records them, then re-runs whichever
+    stages DVC finds changed, and those downstream of them, side by side where the DAG allows, on
+    Jupyter kernels started once for the run (:mod:`helpers.pipeline.runner`); each is recorded
+    in ``dvc.lock`` as ``dvc repro`` would. Everything it prints goes to
+    ``logs/<UTC time>-run.log`` too; a summary (inputs changed, stages run and their timings,
+    validation, edition) is printed and written at the end, and notifications are sent as
+    ``params.yaml``'s ``notify`` section asks. On failure nothing is published and ``reports/``
+    keeps the last good edition.
 ``check``
     preflight: each cleanse stage's reading and critical raw gates on the inputs folders given,
     in-process, outputs to a temporary folder (nothing in ``data/processed``, ``build`` or
     ``reports`` is touched); the same exit codes and messages as ``run``. ``--source`` narrows it.
 ``stage NAME``
-    one DVC stage (called by ``dvc repro``): executes the stage's notebook with Papermill.
+    one DVC stage (the command ``dvc.yaml`` gives, so ``dvc repro`` by hand still works): executes
+    the stage's notebook with Papermill on a kernel of its own, or publishes.
+``national``
+    every ICB's edition and every open practice's pack in one run, on Dask
+    (:mod:`helpers.pipeline.national`), under ``reports/national/``.
 ``dvc-yaml``
     writes ``dvc.yaml`` from the stage list (``--check``: only says whether it is current).
 
@@ -80,9 +87,9 @@ def notebook_parameters(stage: str, root: Path) -> dict:
     return parameters
 
 
-def execute_notebook(stage: str, root: Path) -> Path:
-    """Run a stage notebook; the executed copy replaces the last good one only on success."""
-    import papermill
+def execute_notebook(stage: str, root: Path, kernel=None) -> Path:
+    """Run a stage notebook, on ``kernel`` (a warm one from the run's pool) or on a kernel of its
+    own; the executed copy replaces the last good one only on success."""
     from papermill.exceptions import PapermillExecutionError
 
     spec = stages.by_name()[stage]
@@ -91,11 +98,18 @@ def execute_notebook(stage: str, root: Path) -> Path:
     target = root / spec.executed
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{source.stem}.running.ipynb")
-    print(f"[{stage}] executing {notebook}", flush=True)
+    print(f"[{stage}] executing {notebook}" + (f" on kernel {kernel.number}" if kernel else ""), flush=True)
     try:
-        papermill.execute_notebook(
-            str(source), str(partial), parameters=notebook_parameters(stage, root), cwd=str(root),
-            kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False)
+        if kernel is None:
+            import papermill
+
+            papermill.execute_notebook(
+                str(source), str(partial), parameters=notebook_parameters(stage, root), cwd=str(root),
+                kernel_name="python3", progress_bar=sys.stderr.isatty(), log_output=False)
+        else:
+            from helpers.pipeline import kernels
+
+            kernels.execute(kernel, source, partial, notebook_parameters(stage, root))
     except PapermillExecutionError as exc:
         failed = root / FAILED / source.name
         failed.parent.mkdir(parents=True, exist_ok=True)
@@ -157,23 +171,41 @@ def _record_error(root: Path, stage: str, code: int, message: str, notebook: Pat
                                    "notebook": str(notebook) if notebook else None})
 
 
+def run_stage(stage: str, root: Path, kernel=None) -> None:
+    """One stage: publish, or the stage's notebook (see :func:`execute_notebook`)."""
+    if stage == stages.PUBLISH:
+        edition = publish_stage(root)
+        print(f"[publish] {edition.relative_to(root)}; reports/index.html points to it", flush=True)
+    else:
+        execute_notebook(stage, root, kernel)
+
+
+def report_failure(stage: str, exc: BaseException, root: Path, record: bool = True) -> int:
+    """Say why ``stage`` failed (on stderr), record it in build/last_error.json (unless ``record``
+    is false: a run reports its first failure) and return the exit code it stands for."""
+    if isinstance(exc, StageFailed):
+        print(f"\nERROR in stage {stage}: {exc.evalue}\n(executed notebook with the error: {exc.notebook})",
+              file=sys.stderr, flush=True)
+        code, message, notebook = exc.exit_code, exc.evalue, exc.notebook
+    elif isinstance(exc, PipelineError):
+        print(f"\nERROR in stage {stage}: {exc}", file=sys.stderr, flush=True)
+        code, message, notebook = exc.exit_code, str(exc), None
+    else:  # our own bug or the machine's fault: the traceback is for the log
+        traceback.print_exception(exc)
+        message = f"{type(exc).__name__}: {exc}"
+        print(f"\nERROR in stage {stage}: {message}", file=sys.stderr, flush=True)
+        code, notebook = EXIT_INTERNAL, None
+    if record:
+        _record_error(root, stage, code, message, notebook)
+    return code
+
+
 def stage_main(stage: str) -> int:
     root = project_root()
     try:
-        if stage == stages.PUBLISH:
-            edition = publish_stage(root)
-            print(f"[publish] {edition.relative_to(root)}; reports/index.html points to it", flush=True)
-        else:
-            execute_notebook(stage, root)
-    except StageFailed as exc:
-        print(f"\nERROR in stage {stage}: {exc.evalue}\n(executed notebook with the error: {exc.notebook})",
-              file=sys.stderr, flush=True)
-        _record_error(root, stage, exc.exit_code, exc.evalue, exc.notebook)
-        return exc.exit_code
-    except PipelineError as exc:
-        print(f"\nERROR in stage {stage}: {exc}", file=sys.stderr, flush=True)
-        _record_error(root, stage, exc.exit_code, str(exc))
-        return exc.exit_code
+        run_stage(stage, root)
+    except (StageFailed, PipelineError) as exc:
+        return report_failure(stage, exc, root)
     return EXIT_OK
 
 
@@ -186,32 +218,29 @@ def _edition(root: Path) -> str | None:
     return target.relative_to(root.resolve()).as_posix() if target.is_relative_to(root.resolve()) else str(target)
 
 
-def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force: bool, run_log, clock,
-           lock, chosen: dict) -> tuple[int, dict | None]:
-    """Record the inputs, run ``dvc repro``; returns (exit code, the error to report or None)."""
+def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force: bool, jobs: int | None, clock,
+           lock, chosen: dict, estimates: dict[str, float]) -> tuple[int, dict | None]:
+    """Record the inputs, run the stages that changed; returns (exit code, the error to report or None)."""
     if missing:
         message = missing_sources_message(missing, inputs)
         print(f"ERROR: {message}", file=sys.stderr)
         return EXIT_CODES_BY_NAME["InputMissingError"], {"stage": None, "message": message}
-    from helpers.pipeline import settings
+    from helpers.pipeline import runner, settings
 
     scope = settings.edition(root, chosen)
     settings.check_all(root, scope)  # a wrong setting stops the run before any stage starts
     if "gp_practice_reference" in found:
         organisation.check(scope["organisation"], resolve(found["gp_practice_reference"], root))
-    for note in recovery.recover(root):  # what a killed run left behind
+    for note in recovery.recover(root, check_lock=False):  # what a killed run left behind (dvc.lock: runner)
         print(f"Recovered: {note}", flush=True)
     write_run_file(found, root, scope)
     (root / LAST_ERROR).unlink(missing_ok=True)
-    # unbuffered, so each line (and so each stage's start) reaches the console and the log as it happens
-    env = dict(os.environ, PYTHONUNBUFFERED="1",
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    command = [sys.executable, "-m", "dvc", "repro", *(["--force"] if force else [])]
     for source, folder in found.items():
         print(f"Input {source}: {folder}", flush=True)
-    code = run_log.run(command, cwd=root, env=env, on_line=clock.line,
-                       **({"pass_fds": (lock.fd,)} if os.name == "posix" else {}))
-    if code == 0:
+    # the kernels inherit the lock, as dvc repro did: a killed run's lock is held until they have gone
+    code = runner.run(root, force=force, jobs=jobs, on_line=clock.line, estimates=estimates,
+                      pass_fds=(lock.fd,) if os.name == "posix" else ())
+    if code == EXIT_OK:
         return EXIT_OK, None
     error = root / LAST_ERROR
     if error.exists():
@@ -219,17 +248,23 @@ def _repro(root: Path, inputs: list[str], found: dict, missing: list[str], force
         print(f"\nPipeline stopped at stage '{detail['stage']}' (exit {detail['exit_code']}). Nothing was "
               f"published; reports/ still holds the last good edition.", file=sys.stderr)
         return int(detail["exit_code"]), {"stage": detail["stage"], "message": detail["message"]}
-    print("\nPipeline failed (see the DVC message above); nothing was published.", file=sys.stderr)
-    return EXIT_INTERNAL, {"stage": None, "message": f"dvc repro exited with {code} (see the log)"}
+    print("\nPipeline failed (see the message above); nothing was published.", file=sys.stderr)
+    return EXIT_INTERNAL, {"stage": None, "message": f"the run stopped with exit {code} (see the log)"}
 
 
-def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run_log, params: dict,
-             chosen: dict) -> int:
+def _estimates(last_run: dict) -> dict[str, float]:
+    """Each stage's seconds in the last run, to start the longest chains of work first."""
+    return {row["stage"]: float(row["seconds"]) for row in last_run.get("stages") or []
+            if isinstance(row, dict) and isinstance(row.get("seconds"), int | float)}
+
+
+def _refresh(root: Path, inputs: list[str], force: bool, jobs: int | None, command: str, lock, run_log,
+             params: dict, chosen: dict) -> int:
     """One logged run: repro, then the summary (always) and the notifications it calls for."""
     from helpers.pipeline import summary
 
     started_wall, started = time.time(), time.monotonic()
-    clock = summary.StageClock()
+    clock = summary.StageClock(overlapping=True)
     last_run = summary.load(root / summary.LAST_RUN) or {}
     previous_success = summary.load(root / summary.LAST_SUCCESS)
     edition_before = _edition(root)
@@ -239,7 +274,7 @@ def _refresh(root: Path, inputs: list[str], force: bool, command: str, lock, run
         found, missing = locate_sources(inputs, stages.sources(), root)
         if not missing:
             files = summary.fingerprint(found, root, last_run.get("input_files"))
-        code, error = _repro(root, inputs, found, missing, force, run_log, clock, lock, chosen)
+        code, error = _repro(root, inputs, found, missing, force, jobs, clock, lock, chosen, _estimates(last_run))
     except PipelineError as exc:  # a setting or an input the user can fix: said plainly, no traceback
         print(f"ERROR: {exc}", file=sys.stderr, flush=True)
         code, error = exc.exit_code, {"stage": None, "message": str(exc)}
@@ -298,9 +333,10 @@ def _notify_locked(root: Path, locked) -> None:
         log.warning("WARNING: notifications not sent: %s", exc)
 
 
-def run_main(inputs: list[str], force: bool = False, command: str | None = None, chosen: dict | None = None) -> int:
-    """The main job: take the lock, point the pipeline at the inputs folders and let DVC re-run
-    what changed, logging everything to ``logs/`` and summing the run up at the end."""
+def run_main(inputs: list[str], force: bool = False, command: str | None = None, chosen: dict | None = None,
+             jobs: int | None = None) -> int:
+    """The main job: take the lock, point the pipeline at the inputs folders and re-run what DVC
+    finds changed, logging everything to ``logs/`` and summing the run up at the end."""
     from helpers.pipeline import lock as runlock
     from helpers.pipeline import log as runlog
 
@@ -316,7 +352,7 @@ def run_main(inputs: list[str], force: bool = False, command: str | None = None,
         params = load_params(root)
         keep = int((params.get("refresh") or {}).get("keep_logs", 24))
         with runlog.RunLog(root, keep=keep) as run_log:
-            return _refresh(root, inputs, force, command, lock, run_log, params, chosen or {})
+            return _refresh(root, inputs, force, jobs, command, lock, run_log, params, chosen or {})
 
 
 def check_main(inputs: list[str], sources: list[str] | None) -> int:
@@ -330,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.pipeline", description=__doc__.split("\n\n")[0],
                                      epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the pipeline (dvc repro) on an inputs folder", epilog=EXIT_HELP,
+    run = sub.add_parser("run", help="run the stages that changed on an inputs folder", epilog=EXIT_HELP,
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Run the pipeline: one run at a time (a lock), a log per run in logs/, a\n"
                          "summary in build/last_run.json, notifications as params.yaml's notify: says.")
@@ -342,13 +378,26 @@ def main(argv: list[str] | None = None) -> int:
                      "organisation in params.yaml)")
     run.add_argument("--period", metavar="YYYY-MM", help="the data month (default: period in params.yaml, "
                      "usually latest)")
+    run.add_argument("--jobs", type=_positive, metavar="N",
+                     help="stage notebooks run at once, each on a kernel of its own (default: one per core)")
     check = sub.add_parser("check", help="check input files as a run would, without writing or publishing")
     check.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
                        help="folders of publisher files, located as for run")
     check.add_argument("--source", nargs="+", choices=stages.sources(), metavar="SOURCE",
                        help=f"check only the stages reading these sources ({', '.join(stages.sources())})")
-    stage = sub.add_parser("stage", help="run one stage (called by dvc repro)")
+    stage = sub.add_parser("stage", help="run one stage on a kernel of its own (dvc.yaml's command: dvc repro by hand)")
     stage.add_argument("name", choices=[*stages.by_name(), stages.PUBLISH])
+    national = sub.add_parser("national", help="every ICB's edition and every open practice's pack, on Dask",
+                              description="Publish every ICB's edition and every open practice's pack under "
+                              "reports/national/ (see helpers.pipeline.national).")
+    national.add_argument("--inputs", nargs="+", default=[DEFAULT_INPUTS], metavar="FOLDER",
+                          help="folders of publisher files, located as for run")
+    national.add_argument("--scheduler", metavar="ADDRESS",
+                          help="a Dask scheduler (tcp://host:8786) whose workers see this folder at the same "
+                          "path (default: a LocalCluster on this machine)")
+    national.add_argument("--workers", type=_positive, metavar="N",
+                          help="worker processes of the LocalCluster (default: one per core)")
+    national.add_argument("--icb", nargs="+", metavar="CODE", help="only these ICBs (default: every ICB)")
     dvc_yaml = sub.add_parser("dvc-yaml", help="write dvc.yaml from the stage list (src/helpers/pipeline/stages.py)")
     dvc_yaml.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml is not what the stage list gives")
     args = parser.parse_args(argv)
@@ -357,12 +406,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         command = " ".join(["python -m helpers.pipeline", *(argv if argv is not None else sys.argv[1:])])
         chosen = {key: value for key, value in (("organisation", args.organisation), ("period", args.period)) if value}
-        return run_main(args.inputs, args.force, command, chosen)
+        return run_main(args.inputs, args.force, command, chosen, args.jobs)
     if args.command == "check":
         return check_main(args.inputs, args.source)
+    if args.command == "national":
+        from helpers.pipeline.national import national_main
+
+        return national_main(args.inputs, args.scheduler, args.workers, args.icb)
     if args.command == "dvc-yaml":
         return dvc_yaml_main(args.check)
     return stage_main(args.name)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return int(text)
 
 
 def dvc_yaml_main(check: bool) -> int:

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,12 +56,57 @@ def _board_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_EXPORTERS: dict = {}
+
+
+def _exporter(with_code: bool):
+    """nbconvert's basic template, loaded once per run for each kind of page (seconds, otherwise)."""
+    if with_code not in _EXPORTERS:
+        _EXPORTERS[with_code] = HTMLExporter(template_name="basic", exclude_input=not with_code,
+                                             exclude_input_prompt=True, exclude_output_prompt=True,
+                                             anchor_link_text="")
+    return _EXPORTERS[with_code]
+
+
+BODIES = Path("build/cache/pages")  # under the project root: converted notebooks, by content
+
+
 def notebook_body(nb: nbformat.NotebookNode, *, with_code: bool) -> str:
     """The cells of an executed notebook as an HTML fragment (no prompts; code only if asked)."""
-    exporter = HTMLExporter(template_name="basic", exclude_input=not with_code,
-                            exclude_input_prompt=True, exclude_output_prompt=True, anchor_link_text="")
-    body, _ = exporter.from_notebook_node(nb if with_code else _board_cells(nb))
+    body, _ = _exporter(with_code).from_notebook_node(nb if with_code else _board_cells(nb))
     return body
+
+
+def executed_body(executed: Path, *, with_code: bool, cache: Path | None = None) -> tuple[str, nbformat.NotebookNode]:
+    """:func:`notebook_body` of the executed notebook file, and the notebook. With ``cache`` (a
+    folder), a body is kept there under the digest of the file's bytes, the kind of page and
+    nbconvert's version: a stage that did not run again since is not converted again."""
+    import hashlib
+
+    import nbconvert
+
+    raw = executed.read_bytes()
+    nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    if cache is None:
+        return notebook_body(nb, with_code=with_code), nb
+    key = hashlib.sha256(raw + f"\0{with_code}\0{nbconvert.__version__}\0{CACHE_FORMAT}".encode()).hexdigest()
+    kept = cache / f"{key}.html"
+    if kept.exists():
+        os.utime(kept)  # used by this edition: kept by prune_bodies
+        return kept.read_text(encoding="utf-8"), nb
+    body = notebook_body(nb, with_code=with_code)
+    write_text(kept, body)
+    return body, nb
+
+
+CACHE_FORMAT = "1"  # bump when notebook_body or _board_cells change what they make
+
+
+def prune_bodies(cache: Path, before: float) -> None:
+    """Forget the converted notebooks this edition did not use (touched before ``before``)."""
+    for path in cache.glob("*.html") if cache.is_dir() else ():
+        if path.stat().st_mtime < before:
+            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -93,18 +139,19 @@ def _footer(provenance: dict) -> str:
     return template("publish/footer.html", when=now_utc(), code_version=provenance.get("code_version", "unknown"))
 
 
-def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool) -> str:
-    nb = nbformat.read(executed, as_version=4)
-    return html.shell(title, html.fill_contents(notebook_body(nb, with_code=False)), subtitle=subtitle,
-                      footer=_footer(provenance), synthetic=synthetic, links=READER_LINKS)
+def board_page(executed: Path, *, title: str, subtitle: str, provenance: dict, synthetic: bool,
+               cache: Path | None = None) -> str:
+    body, _ = executed_body(executed, with_code=False, cache=cache)
+    return html.shell(title, html.fill_contents(body), subtitle=subtitle, footer=_footer(provenance),
+                      synthetic=synthetic, links=READER_LINKS)
 
 
-def audit_page(executed: Path, *, provenance: dict) -> str:
-    nb = nbformat.read(executed, as_version=4)
+def audit_page(executed: Path, *, provenance: dict, cache: Path | None = None) -> str:
+    body, nb = executed_body(executed, with_code=True, cache=cache)
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     intro = template("publish/audit_intro.html", parameters=json.dumps(params, default=str))
     # outputs link as from the edition's top folder (data-docs/...); audit copies sit one below
-    body = _RELATIVE_LINK.sub(r"\1../", notebook_body(nb, with_code=True))
+    body = _RELATIVE_LINK.sub(r"\1../", body)
     return html.page(f"Audit copy: {executed.name}", intro + body,
                      subtitle="Executed notebook", footer=_footer(provenance),
                      synthetic=provenance.get("synthetic_inputs", False))
@@ -226,7 +273,7 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
         log.info("Converting %s", doc.executed.name)
         (staging / doc.file).write_text(
             board_page(doc.executed, title=doc.title, subtitle=subtitle, provenance=provenance,
-                       synthetic=doc.synthetic(provenance)), encoding="utf-8")
+                       synthetic=doc.synthetic(provenance), cache=root / BODIES), encoding="utf-8")
         entries.append({"title": doc.title, "href": doc.file, "note": ""})
     for page in pages:
         (staging / page.file).write_text(
@@ -253,7 +300,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
     audit.mkdir()
     for path in executed:
         shutil.copy2(path, audit / path.name)
-        (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance), encoding="utf-8")
+        (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance, cache=root / BODIES),
+                                                 encoding="utf-8")
         entries.append({"title": f"Executed notebook: {path.name}", "href": f"audit/{path.stem}.html",
                         "note": f"(with code; .ipynb at audit/{path.name})", "group": AUDIT})
     (staging / PROVENANCE).write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
@@ -283,6 +331,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     editions_dir = reports / EDITIONS
     editions_dir.mkdir(parents=True, exist_ok=True)
     clear_leftovers(reports)
+    started = time.time() - 1  # file times may be coarser than the clock
     name = edition_id(provenance)
     staging = editions_dir / f"{STAGING}{name}"
     staging.mkdir()
@@ -300,6 +349,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     write_text(reports / "index.html", index_page(entries, sorted(kept, reverse=True), current=name, title=title,
                                                    provenance=provenance, at_top=True, edition=label))
     prune(editions_dir, keep=kept)
+    prune_bodies(root / BODIES, started)
     log.info("Published edition %s", name)
     return edition
 

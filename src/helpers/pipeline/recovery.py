@@ -111,9 +111,11 @@ def clear_temporary_files(root: Path) -> list[Path]:
     return removed
 
 
-def recover(root: Path) -> list[str]:
-    """Everything above, before ``dvc repro``; returns a line per thing put right."""
-    notes = [note for note in (check_dvc_lock(root), clear_stale_rwlock(root)) if note]
+def recover(root: Path, check_lock: bool = True) -> list[str]:
+    """Everything above, before the stages run; returns a line per thing put right. With
+    ``check_lock`` false, ``dvc.lock`` is left for the caller to check when it needs DVC (a run
+    with nothing to do does not: :mod:`helpers.pipeline.runner`)."""
+    notes = [note for note in (check_dvc_lock(root) if check_lock else None, clear_stale_rwlock(root)) if note]
     leftovers = clear_temporary_files(root)
     if leftovers:
         notes.append(f"removed {len(leftovers)} temporary file(s) left by a stopped run: "

@@ -37,6 +37,7 @@ MEANINGS = {EXIT_OK: "success", EXIT_INTERNAL: "internal error", EXIT_DATA_QUALI
 
 _RUNNING = re.compile(r"^Running stage '([^']+)'")
 _SKIPPED = re.compile(r"^Stage '([^']+)' didn't change, skipping")
+_ENDED = re.compile(r"^Stage '([^']+)' (?:finished|failed)")
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -86,9 +87,16 @@ def changes(current: dict, previous: dict | None) -> dict:
 
 @dataclass
 class StageClock:
-    """Stage timings from DVC's output as it streams: a stage runs from its "Running stage" line
-    to the next one (or the end of ``dvc repro``), so DVC's own bookkeeping for it counts too."""
+    """Stage timings from the run's output as it is printed.
 
+    A stage starts at its "Running stage 'x'" line and ends at its own "Stage 'x' finished" (or
+    "failed") line, so stages that overlap are each timed on their own (``overlapping``, as the
+    run's runner prints them). DVC's own output has no end lines and runs one stage at a time:
+    there a stage runs until the next "Running stage" line (or the end), so DVC's bookkeeping for
+    it counts too.
+    """
+
+    overlapping: bool = False
     started: dict[str, float] = field(default_factory=dict)
     ended: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
@@ -98,22 +106,26 @@ class StageClock:
     def line(self, text: str, at: float) -> None:
         with self._lock:
             if m := _RUNNING.match(text):
-                self._close(at)
+                if not self.overlapping:
+                    self._close(self.order[-1:], at)
                 self.started[m[1]] = at
                 self.order.append(m[1])
             elif m := _SKIPPED.match(text):
                 self.skipped.append(m[1])
+            elif (m := _ENDED.match(text)) and m[1] in self.started:
+                self._close([m[1]], at)
 
-    def _close(self, at: float) -> None:
-        if self.order and self.order[-1] not in self.ended:
-            self.ended[self.order[-1]] = at
+    def _close(self, names: list[str], at: float) -> None:
+        for name in names:
+            self.ended.setdefault(name, at)
 
     def finish(self, at: float, failed_stage: str | None = None, failed: bool = False) -> list[dict]:
         """One record per stage: ran / failed / skipped, with seconds for those that ran."""
         with self._lock:
-            self._close(at)
-            if failed and failed_stage is None and self.order:
-                failed_stage = self.order[-1]  # DVC stopped while it was running
+            still_open = [s for s in self.order if s not in self.ended]
+            self._close(still_open, at)
+            if failed and failed_stage is None and still_open:
+                failed_stage = still_open[-1]  # the run stopped while it was running
             rows = [{"stage": s, "status": "failed" if s == failed_stage else "ran",
                      "seconds": round(self.ended[s] - self.started[s], 1)} for s in self.order]
             rows += [{"stage": s, "status": "skipped", "seconds": None} for s in self.skipped if s not in self.order]

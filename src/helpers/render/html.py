@@ -129,10 +129,23 @@ def compact_png(png: bytes, colours: int = 128) -> bytes:
     """A chart's PNG with an indexed palette: a third of the size, colours kept (charts use few)."""
     from PIL import Image
 
-    indexed = Image.open(io.BytesIO(png)).convert("RGB").quantize(
-        colors=colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    return _indexed_png(Image.open(io.BytesIO(png)).convert("RGB"), colours, 9)
+
+
+def compact_png_pixels(pixels, colours: int = 128, compress_level: int = 9) -> bytes:
+    """:func:`compact_png` of a picture held as pixels (an RGB or RGBA array, top row first)."""
+    from PIL import Image
+
+    image = Image.fromarray(pixels)
+    return _indexed_png(image.convert("RGB") if image.mode != "RGB" else image, colours, compress_level)
+
+
+def _indexed_png(image, colours: int, compress_level: int) -> bytes:
+    from PIL import Image
+
+    indexed = image.quantize(colors=colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    indexed.save(buffer, format="PNG", compress_level=9)
+    indexed.save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 

@@ -1,37 +1,41 @@
-"""Practice packs: one HTML page per practice from one parameterised notebook.
+"""Practice packs: one HTML page per practice, the practice's results against its peers.
 
-Design: Papermill parameterises the pack notebook for each practice (its injected-parameters
-cell, exactly as ``papermill -p``), nbclient executes it in **one kernel started once** and
-reused for every practice, and nbconvert renders it with **one exporter** (template loaded
-once). So the kernel start, the imports and the processed tables are paid once, not per pack;
-each pack is still a complete executed notebook rendered to HTML (no code cells), and the
-notebook runs alone in JupyterLab with its default practice. The pack notebook re-runs all its
-cells for each practice, so no state from one pack leaks into the next (every figure it shows
-is rebuilt from the parameters).
+Design: what every pack of an organisation shares is computed once for all of them: the
+processed tables and the organisation's published (suppressed) indicators and scores
+(:func:`helpers.domains.scorecard.report.load`), and the peer funnel plots, drawn once as a
+picture with each practice's place on it (:class:`~helpers.domains.scorecard.report.FunnelLayer`).
+A pack then costs its own table, its own circles on a copy of that picture, and its page. Packs
+are rendered on every core when there are enough of them to pay for starting the processes
+(:func:`render`): each process is handed the shared work, not made to repeat it.
 
-Packs are read from file shares and printed: nbconvert's basic template gives the cells' HTML
-alone (no require.js, MathJax or notebook CSS), which goes into the house page shell with the
+``notebooks/templates/practice_pack.ipynb`` shows one practice's pack in JupyterLab with the
+same functions (:func:`helpers.domains.scorecard.report.pack_heading` and ``practice_pack``);
+the pages the stage publishes are assembled here, without a kernel or nbconvert per pack.
+
+Packs are read from file shares and printed: each goes into the house page shell with the
 practice's name as title, links back to the scorecard and the edition's index, and print CSS for
 two A4 pages (:func:`pack_page`).
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import logging
+import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
-import nbformat
-
 from helpers.core.config import Project
+from helpers.domains.scorecard import report as scorecard_report
+from helpers.domains.scorecard.report import FunnelLayer, ReportData
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.render import html, template
 
 log = logging.getLogger(__name__)
 
-PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"
+PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"  # one pack, in JupyterLab
 PACKS_DIR = "build/packs"
 
 
@@ -68,17 +72,11 @@ PACK_CSS = """
 """
 
 
-def _exporter():
-    """nbconvert's basic template: the cells' HTML only, none of JupyterLab's page, scripts or styles."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, anchor_link_text="")
-
-
 def pack_facts(data) -> dict:
     """What every pack's page names besides its body: practice names, the ICB and month, code version."""
-    names = data.tables["practices"].set_index("practice_code")["practice_name"].astype(str)
+    practices = data.tables["practices"]
+    practices = practices[practices["practice_code"].isin(data.codes)]
+    names = practices.set_index("practice_code")["practice_name"].astype(str)
     return {"names": names.to_dict(), "organisation": data.edition.name, "month": data.edition.month_name,
             "code_version": data.tables["provenance"].get("code_version", "unknown")}
 
@@ -96,57 +94,89 @@ def pack_page(body: str, practice_code: str, facts: dict) -> str:
                       edition="Edition: not yet published", css=PACK_CSS)
 
 
-def _strip_parameter_cells(nb):
-    nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
-    return nb
-
-
 def pack_file(practice_code: str) -> str:
     return f"{practice_code}.html"
 
 
-def generate(root: Path, practice_codes: list[str], params: dict, facts: dict, *, out_dir: Path | None = None,
-             notebook: Path | None = None, kernel_name: str = "python3", timeout: int = 600) -> list[Path]:
-    """Execute the pack notebook once per practice in one reused kernel; write ``<code>.html`` each."""
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from papermill.parameterize import parameterize_notebook
+MIN_PACKS_PER_PROCESS = 40  # fewer, and starting a process costs more than it saves
 
-    out_dir = out_dir or root / PACKS_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    template = nbformat.read(notebook or root / PACK_NOTEBOOK, as_version=4)
-    for cell in template.cells:  # as papermill's own loader does: every cell gets a tags list
-        cell.metadata.setdefault("tags", [])
-    template.metadata.setdefault("papermill", {})
-    exporter = _exporter()
-    km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=str(root))
-    written = []
+
+def default_workers() -> int:
+    """One process per core this process may use."""
     try:
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=120)
-        started = time.perf_counter()
-        for code in practice_codes:
-            nb = parameterize_notebook(copy.deepcopy(template), {**params, "practice_code": code},
-                                       kernel_name=kernel_name, language="python")
-            client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel_name,
-                                    resources={"metadata": {"path": str(root)}})
-            client.kc = kc
-            client.reset_execution_trackers()
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-            body, _ = exporter.from_notebook_node(_strip_parameter_cells(nb))
-            path = out_dir / pack_file(code)
-            path.write_text(pack_page(body, code, facts), encoding="utf-8")
-            written.append(path)
-        log.info("%d packs in %.1f s", len(written), time.perf_counter() - started)
-    finally:
-        try:
-            kc.stop_channels()
-        finally:
-            km.shutdown_kernel(now=True)
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def pack_body(data: ReportData, practice_code: str) -> str:
+    """A pack's content: its heading (and the synthetic banner), then the pack itself."""
+    return scorecard_report.pack_heading(data, practice_code) + "\n" + scorecard_report.practice_pack(data, practice_code)
+
+
+def write_pack(data: ReportData, practice_code: str, facts: dict, out_dir: Path) -> Path:
+    path = out_dir / pack_file(practice_code)
+    path.write_text(pack_page(pack_body(data, practice_code), practice_code, facts), encoding="utf-8")
+    return path
+
+
+def for_packs(data: ReportData, codes: list[str]) -> ReportData:
+    """``data`` cut to what packs of ``codes`` read (their practices' rows, not all England's
+    tables): what crosses to the processes that render them."""
+    practices = data.tables["practices"]
+    tables = {"practices": practices[practices["practice_code"].isin(codes)],
+              "provenance": data.tables["provenance"]}
+    return dataclasses.replace(data, tables=tables)
+
+
+def render(data: ReportData, codes: list[str], facts: dict, out_dir: Path, *, workers: int | None = None,
+           layer: FunnelLayer | None = None) -> list[Path]:
+    """Write a pack for each of ``codes`` into ``out_dir``; on ``workers`` processes (default: one
+    per core) when there are at least :data:`MIN_PACKS_PER_PROCESS` packs for each, else here."""
+    layer = layer or scorecard_report.funnel_layer(data.indicators, data.catalogue)
+    workers = max(1, min(workers or default_workers(), len(codes) // MIN_PACKS_PER_PROCESS))
+    started = time.perf_counter()
+    if workers == 1:
+        scorecard_report.use_layer(data.indicators, data.catalogue, layer)
+        written = [write_pack(data, code, facts, out_dir) for code in codes]
+    else:
+        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layer)
+    log.info("%d packs in %.1f s on %d process(es)", len(written), time.perf_counter() - started, workers)
     return written
+
+
+def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_dir: Path, workers: int,
+                         layer: FunnelLayer) -> list[Path]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where this process runs one thread (it has done the shared work: the processes start
+    # with it); else forkserver: forked from a clean process that has imported the report module,
+    # not from this one (a kernel, with threads); spawn where there is no fork at all
+    methods = multiprocessing.get_all_start_methods()
+    method = ("fork" if "fork" in methods and threading.active_count() == 1
+              else "forkserver" if "forkserver" in methods else "spawn")
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["helpers.domains.scorecard.report"])
+    chunks = [codes[i::workers * 4] for i in range(workers * 4)]  # interleaved: even work each
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
+                             initargs=(data, facts, out_dir, layer)) as pool:
+        done = list(pool.map(_worker_render, [c for c in chunks if c]))
+    by_code = {path.stem: path for paths in done for path in paths}
+    return [by_code[pack_file(code)[:-5]] for code in codes]
+
+
+_WORKER: dict = {}
+
+
+def _worker_start(data: ReportData, facts: dict, out_dir: Path, layer: FunnelLayer) -> None:
+    scorecard_report.use_layer(data.indicators, data.catalogue, layer)
+    _WORKER.update(data=data, facts=facts, out_dir=out_dir)
+
+
+def _worker_render(codes: list[str]) -> list[Path]:
+    return [write_pack(_WORKER["data"], code, _WORKER["facts"], _WORKER["out_dir"]) for code in codes]
 
 
 def index_page(entries: list[dict], *, title: str, synthetic: bool, label: str = "", month: str = "") -> str:
@@ -158,14 +188,14 @@ def index_page(entries: list[dict], *, title: str, synthetic: bool, label: str =
                       links=[("GP practice balanced scorecard", SCORECARD_PAGE), ("Edition index", EDITION_INDEX)])
 
 
-def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | None = None) -> list[dict]:
+def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | None = None,
+              workers: int | None = None) -> list[dict]:
     """Packs for every practice in the organisation, and their index, in ``build/packs``.
 
     They are built in a hidden folder beside it and swapped in whole, so a run stopped part way
     leaves the last complete set (and a practice that left the organisation keeps no page).
     """
     from helpers.core.provenance import replace_dir
-    from helpers.domains.scorecard import report as scorecard_report
 
     root, title = project.root, settings.title
     out_dir = out_dir or (project.out or root) / PACKS_DIR
@@ -176,7 +206,7 @@ def build_all(project: Project, settings: ReportSettings, *, out_dir: Path | Non
     staging = out_dir.with_name(f".{out_dir.name}.building")
     shutil.rmtree(staging, ignore_errors=True)  # a stopped run's
     staging.mkdir(parents=True)
-    generate(root, practices, {"settings": settings.as_dict()}, pack_facts(data), out_dir=staging)
+    render(data, practices, pack_facts(data), staging, workers=workers)
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
                 "file": pack_file(c)} for c in practices]
     synthetic = data.synthetic

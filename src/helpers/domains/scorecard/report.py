@@ -7,7 +7,6 @@ colour; charts carry alt text; tables have captions.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 
@@ -406,8 +405,29 @@ def pack_heading(data: ReportData, practice_code: str) -> str:
     return template("scorecard/pack_heading.html", banner=banner, name=name, code=practice_code, where=where)
 
 
-_FUNNELS: dict = {}
-_MAX_FIGURES = 16  # figures kept at once: one per set of indicators some practice has values for
+PACK_DPI = 80  # the pack's funnel picture: 800 pixels wide, two A4 columns of panels
+
+
+@dataclass
+class FunnelLayer:
+    """The peer funnel plots of an organisation, drawn once for all its packs.
+
+    ``pixels`` is the picture with no practice circled (RGBA, top row first); ``boxes`` each
+    panel's plotting area and ``points`` where each practice's point sits on it, in pixels from
+    the bottom left, so a pack only draws its own circles on a copy (:class:`FunnelMarker`). It
+    is plain data: it crosses to the processes that render packs side by side.
+    """
+
+    pixels: np.ndarray
+    dpi: float
+    boxes: list[tuple[float, float, float, float]]   # x0, y0, x1, y1 of each panel's axes
+    points: dict[str, list[tuple[int, float, float]]]  # practice code -> (panel, x, y) of its points
+    names: list[str]                                 # the panels' indicators
+    ids: tuple[str, ...] = ()                        # and their ids (a layer is for one set of them)
+
+    def alt(self) -> str:
+        return (f"Funnel plots of {', '.join(self.names)}: every practice in scope against its denominator with 95% "
+                f"and 99.8% limits around the average, points coloured by band; this practice circled in black")
 
 
 def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
@@ -424,25 +444,15 @@ def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
     return chosen
 
 
-def _funnel_panels(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...] | None = None):
-    """One figure of funnel plots (one panel per indicator in ``only``, default all) for the peer group,
-    drawn once and kept: each pack only adds its own practice's markers, saves, and takes them off again.
-    A figure is kept per set of indicators, so practices missing the same indicators share one."""
-    frame_key = (id(indicators), len(indicators), tuple(i.id for i in catalogue))
-    if any(entry[2] is not indicators or key[0] != frame_key for key, entry in _FUNNELS.items()) \
-            or len(_FUNNELS) >= _MAX_FIGURES:
-        for old in _FUNNELS.values():
-            plt.close(old[0])
-        _FUNNELS.clear()
-    candidates = funnel_candidates(indicators, catalogue)
-    chosen = [(ind, rows) for ind, rows in candidates if only is None or ind.id in only]
-    key = (frame_key, tuple(ind.id for ind, _ in chosen))
-    if key in _FUNNELS:
-        return _FUNNELS[key][:2]
+def funnel_figure_panels(indicators: pd.DataFrame, catalogue: list, dpi: float = PACK_DPI,
+                         only: tuple[str, ...] | None = None):
+    """The peer funnel plots (one panel per indicator in ``only``, default all) as a figure, with
+    (axes, indicator, rows by practice) for each panel."""
+    chosen = [(ind, rows) for ind, rows in funnel_candidates(indicators, catalogue) if only is None or ind.id in only]
     plots.use_house_style()
     ncols = 2
     nrows = max(1, -(-len(chosen) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.1 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.1 * nrows), squeeze=False, dpi=dpi)
     panels = []
     for ax, (ind, rows) in zip(axes.flat, chosen):
         limits_of = stats.proportion_funnel_limits if ind.type == "proportion" else stats.rate_funnel_limits
@@ -465,8 +475,114 @@ def _funnel_panels(indicators: pd.DataFrame, catalogue: list, only: tuple[str, .
     if panels:
         panels[0][0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
-    _FUNNELS[key] = (fig, panels, indicators)  # the frame itself kept: its id cannot be reused meanwhile
     return fig, panels
+
+
+# the circle that marks the pack's own practice, in points (as scatter takes them)
+MARK = {"s": 150, "facecolors": "none", "edgecolors": "black", "linewidths": 2.2}
+
+
+def funnel_layer(indicators: pd.DataFrame, catalogue: list, dpi: float = PACK_DPI,
+                 only: tuple[str, ...] | None = None) -> FunnelLayer:
+    """Draw the peer funnel plots once (the panels of ``only``, default all): see :class:`FunnelLayer`."""
+    fig, panels = funnel_figure_panels(indicators, catalogue, dpi, only)
+    try:
+        fig.canvas.draw()
+        pixels = np.array(fig.canvas.buffer_rgba())  # a copy: the figure is closed below
+        boxes, points = [], {}
+        for number, (ax, _ind, rows) in enumerate(panels):
+            boxes.append(tuple(float(v) for v in ax.bbox.extents))
+            where = ax.transData.transform(rows[["denominator", "value"]].to_numpy(dtype=float))
+            for code, (x, y) in zip(rows.index, where):
+                points.setdefault(str(code), []).append((number, float(x), float(y)))
+        return FunnelLayer(pixels, float(fig.dpi), boxes, points, [ind.name for _, ind, _ in panels],
+                           tuple(ind.id for _, ind, _ in panels))
+    finally:
+        plt.close(fig)
+
+
+class FunnelMarker:
+    """Circles one practice at a time on a :class:`FunnelLayer`: the picture is put back, the
+    practice's circles drawn over it (clipped to their panels, as on the full figure) and the
+    result saved as a compact PNG. Drawing the panels is paid once, by the layer."""
+
+    def __init__(self, layer: FunnelLayer):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.transforms import Bbox, IdentityTransform
+
+        self.layer = layer
+        height, width = layer.pixels.shape[:2]
+        self.figure = Figure(figsize=(width / layer.dpi, height / layer.dpi), dpi=layer.dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.figure.figimage(layer.pixels, origin="upper", resize=True)
+        self.canvas.draw()
+        self.clean = self.canvas.copy_from_bbox(self.figure.bbox)
+        axes = self.figure.add_axes((0, 0, 1, 1))
+        axes.set_axis_off()
+        self.axes = axes
+        # one circle per panel, moved to the practice's point in it and clipped to the panel
+        self.marks = []
+        for box in layer.boxes:
+            mark = axes.scatter([0.0], [0.0], transform=IdentityTransform(), zorder=4, **MARK)
+            mark.set_clip_box(Bbox.from_extents(*box))
+            self.marks.append(mark)
+
+    def pixels(self, practice_code: str) -> np.ndarray:
+        """The picture with ``practice_code`` circled in every panel it appears in (RGBA)."""
+        self.canvas.restore_region(self.clean)
+        for panel, x, y in self.layer.points.get(practice_code, []):
+            mark = self.marks[panel]
+            mark.set_offsets([[x, y]])
+            self.axes.draw_artist(mark)
+        return np.asarray(self.canvas.buffer_rgba())
+
+    def png(self, practice_code: str) -> bytes:
+        return html.compact_png_pixels(self.pixels(practice_code), compress_level=PACK_PNG_LEVEL)
+
+
+PACK_PNG_LEVEL = 6  # zlib level of a pack's picture: a sixth of level 9's time, about a sixth larger
+
+_LAYERS: dict = {}
+_MAX_LAYERS = 16  # layers kept at once: one per set of indicators some practice has values for
+
+
+def _frame_key(indicators: pd.DataFrame, catalogue: list) -> tuple:
+    return (id(indicators), len(indicators), tuple(i.id for i in catalogue))
+
+
+def _kept(indicators: pd.DataFrame, catalogue: list) -> dict:
+    """The markers kept for this frame of indicators (a run of packs), by set of indicators; others dropped."""
+    key = _frame_key(indicators, catalogue)
+    if _LAYERS.get("frame") != key or _LAYERS.get("indicators") is not indicators:
+        _LAYERS.clear()
+        # the frame itself kept: its id cannot be reused meanwhile
+        _LAYERS.update(frame=key, indicators=indicators, markers={})
+    return _LAYERS["markers"]
+
+
+def _marker(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...]) -> FunnelMarker:
+    """The funnel layer of these indicators' panels and its marker, made once and kept while the same
+    frame of indicators is asked about: practices missing the same indicators share one."""
+    markers = _kept(indicators, catalogue)
+    if only not in markers:
+        if len(markers) >= _MAX_LAYERS:
+            markers.clear()
+        markers[only] = FunnelMarker(funnel_layer(indicators, catalogue, only=only))
+    return markers[only]
+
+
+def ensure_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> None:
+    """:func:`use_layer`, unless these indicators' packs already use it."""
+    markers = _kept(indicators, catalogue)
+    if not (layer.ids in markers and markers[layer.ids].layer is layer):
+        use_layer(indicators, catalogue, layer)
+
+
+def use_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> None:
+    """Use ``layer`` (drawn elsewhere, from these indicators) for the packs of practices with a value
+    for each of its indicators."""
+    _kept(indicators, catalogue)[layer.ids] = FunnelMarker(layer)
 
 
 def no_chart_reasons(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> list[str]:
@@ -483,21 +599,6 @@ def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) 
                  if practice_code in set(rows["practice_code"]))
     if not have:
         return ""
-    fig, panels = _funnel_panels(indicators, catalogue, have)
-    marks = []
-    for ax, _, rows in panels:
-        if practice_code in rows.index:
-            own = rows.loc[[practice_code]]
-            marks.append(ax.scatter(own["denominator"], own["value"], s=150, facecolors="none", edgecolors="black",
-                                    linewidths=2.2, zorder=4))
-    try:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=80)
-    finally:
-        for mark in marks:
-            mark.remove()
-    names = ", ".join(ind.name for _, ind, _ in panels)
-    alt = (f"Funnel plots of {names}: every practice in scope against its denominator with 95% and 99.8% limits "
-           f"around the average, points coloured by band; this practice circled in black")
-    return html.png_figure(html.compact_png(buffer.getvalue()), alt=alt,  # compact: keeps a pack small
+    marker = _marker(indicators, catalogue, have)
+    return html.png_figure(marker.png(practice_code), alt=marker.layer.alt(),  # compact: keeps a pack small
                            caption="This practice (circled) among its peers, latest period")

@@ -1,0 +1,370 @@
+"""Running the stages that changed: side by side where the DAG allows, on kernels started once.
+
+``python -m helpers.pipeline run`` calls :func:`run` once it holds the run lock and has recorded
+the inputs. What happens, in order:
+
+1. If the project is exactly as it was when every stage was last found up to date
+   (:mod:`helpers.pipeline.freshness`), there is nothing to do: no DVC, no kernels.
+2. Otherwise DVC, in this process and holding its repository lock as ``dvc repro`` does, finds
+   the stale stages, and the plan adds everything downstream of them (:mod:`helpers.pipeline.plan`).
+3. The planned stage notebooks run on a pool of kernels (:mod:`helpers.pipeline.kernels`), as
+   many at once as the DAG and the pool allow, the longest chain of work first. Publish runs
+   here, in this process, once everything else is done. (A stage ``dvc.yaml`` has but the stage
+   list does not runs its command, as DVC would.)
+4. Each stage that succeeds is recorded in ``dvc.lock`` as ``dvc repro`` records it, so ``dvc
+   status`` agrees with the run whenever it stops, and a ``dvc repro`` by hand has nothing to do.
+5. The first stage to fail stops the run: nothing more starts, stages already running finish
+   (and are recorded), nothing downstream of the failure runs, so nothing is published. The
+   failure is reported and recorded exactly as ``python -m helpers.pipeline stage`` reports it.
+
+It prints DVC's words for what it does ("Running stage 'x':", "Stage 'x' didn't change,
+skipping", "Data and pipelines are up to date.") and a line when each stage ends ("Stage 'x'
+finished in 3.2 s", "Stage 'x' failed ..."); each line is passed with the moment it was printed to
+``on_line``, which is how the run summary times every stage, side by side or not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from helpers.core.errors import EXIT_OK, PipelineError
+from helpers.pipeline import freshness, recovery, stages
+from helpers.pipeline.plan import Plan
+
+UP_TO_DATE = "Data and pipelines are up to date."
+LineHandler = Callable[[str, float], None]
+
+
+def default_jobs() -> int:
+    """One kernel per core this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+class _Say:
+    """Print a line (whole, whatever thread) and hand it to the stage clock with its time."""
+
+    def __init__(self, on_line: LineHandler | None):
+        self.on_line, self._lock = on_line, threading.Lock()
+
+    def __call__(self, text: str, stream=None) -> None:
+        with self._lock:
+            print(text, file=stream or sys.stdout, flush=True)
+            if self.on_line is not None:
+                self.on_line(text, time.monotonic())
+
+
+def run(root: Path, *, force: bool = False, jobs: int | None = None, pass_fds: tuple[int, ...] = (),
+        on_line: LineHandler | None = None, estimates: dict[str, float] | None = None,
+        targets: list[str] | None = None) -> int:
+    """Bring every stage up to date (with ``targets``, those stages and what they depend on, as
+    ``dvc repro TARGET...``); returns 0, or the failed stage's exit code (see the module)."""
+    say = _Say(on_line)
+    before = freshness.snapshot(root)
+    if not force and before is not None and freshness.is_recorded(root, before):
+        for name in freshness.stage_names(root):
+            say(f"Stage '{name}' didn't change, skipping")
+        say(UP_TO_DATE)
+        return EXIT_OK
+    freshness.forget(root)  # until DVC has been asked again
+    if note := recovery.check_dvc_lock(root):
+        print(f"Recovered: {note}", flush=True)
+    code, planned = _run_with_dvc(root, force=force, jobs=jobs or default_jobs(), pass_fds=pass_fds, say=say,
+                                  estimates=estimates or {}, targets=targets)
+    if code == EXIT_OK and before is not None and targets is None:  # only targets: others may be stale
+        _record_if_settled(root, before, planned)
+    return code
+
+
+def _record_if_settled(root: Path, before: dict, planned: list[str]) -> None:
+    """Record the project as up to date, unless something the run's stages do not write changed
+    while it ran (an edit of params.yaml, say): DVC must then be asked again next time."""
+    after = freshness.snapshot(root)
+    if after is not None and not freshness.changed_between(before, after, ["dvc.lock", *planned]):
+        freshness.record(root, after)
+
+
+def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ...], say: _Say,
+                  estimates: dict[str, float], targets: list[str] | None = None) -> tuple[int, list[str]]:
+    """Plan with DVC and run the plan; returns the exit code and the outputs the planned stages write."""
+    from dvc.lock import LockError
+    from dvc.repo import Repo, lock_repo
+
+    from helpers.pipeline import plan as planner
+
+    for name in ("dvc", "papermill"):  # their progress lines: ours say which stage, side by side
+        logging.getLogger(name).setLevel(logging.WARNING)
+    repo = Repo(str(root))
+    try:
+        with lock_repo(repo), _params_read_once(), _lock_file_kept_parsed():
+            found = planner.from_repo(repo, force, targets)
+            dvc_stages = planner.stages_by_name(repo)
+            wanted = planner.upstream_of(found.upstream, targets) if targets is not None else set(found.order)
+            for name in found.skipped:
+                if name in wanted:  # as dvc repro TARGET...: the others are not its business
+                    say(f"Stage '{name}' didn't change, skipping")
+            if not found.run:
+                say(UP_TO_DATE)
+                return EXIT_OK, []
+            outputs = [out.def_path for name in found.run for out in dvc_stages[name].outs]
+            code = Schedule(root, found, dvc_stages, jobs=jobs, pass_fds=pass_fds, say=say, estimates=estimates).run()
+            return code, outputs
+    except LockError as exc:
+        raise PipelineError(f"DVC could not lock the project (is a `dvc` command running in it?): {exc}") from None
+    finally:
+        repo.close()
+
+
+@contextlib.contextmanager
+def _params_read_once():
+    """DVC parses params.yaml afresh for every stage it checks or records (a tenth of a second or
+    more each, with its YAML library); during a run, parse each version of the file once."""
+    from dvc.dependency import param
+
+    original, parsed = param.load_path, {}
+
+    def load_path(path, fs, **kwargs):
+        key = (_stamp(path), repr(sorted(kwargs.items())))
+        if key[0] is None:
+            return original(path, fs, **kwargs)
+        if key not in parsed:
+            parsed[key] = original(path, fs, **kwargs)
+        return copy.deepcopy(parsed[key])  # DVC's callers may keep or change what they get
+
+    param.load_path = load_path
+    try:
+        yield
+    finally:
+        param.load_path = original
+
+
+@contextlib.contextmanager
+def _lock_file_kept_parsed():
+    """DVC re-parses the whole of dvc.lock with its round-trip YAML parser before recording each
+    stage (over a second of CPU each, here). While a run holds DVC's lock nothing else writes the
+    file, so keep what was last written and parse again only if the file is not as we left it;
+    the file is still rewritten by DVC's own dumper, from the same data."""
+    from dvc import dvcfile
+    from dvc.utils.serialize import dump_yaml
+
+    original, kept = dvcfile.modify_yaml, {}
+
+    @contextlib.contextmanager
+    def modify_yaml(path, fs=None):
+        known = kept.pop(path, None)
+        try:
+            if known is not None and known[0] == _stamp(path):
+                yield known[1]
+                dump_yaml(path, known[1], fs=fs)
+                data = known[1]
+            else:
+                with original(path, fs=fs) as data:
+                    yield data
+        except BaseException:
+            raise
+        else:
+            kept[path] = (_stamp(path), data)
+
+    dvcfile.modify_yaml = modify_yaml
+    try:
+        yield
+    finally:
+        dvcfile.modify_yaml = original
+
+
+def _stamp(path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def record_in_lock(dvc_stages: list) -> None:
+    """Record stages that have just run in ``dvc.lock`` as ``dvc repro`` does after running each:
+    hashes of their dependencies, parameters and outputs (Stage.run's save and commit), then the
+    lock file's entries (one rewrite for all of them)."""
+    for stage in dvc_stages:
+        no_cache_outs = any(not out.use_cache for out in stage.outs if not (out.is_metric or out.is_plot))
+        stage.save(run_cache=not no_cache_outs)
+        stage.commit()
+    by_file: dict[str, list] = {}
+    for stage in dvc_stages:
+        by_file.setdefault(stage.dvcfile.path, []).append(stage)
+    for group in by_file.values():
+        group[0].dvcfile.dump_stages(group, update_pipeline=False)
+
+
+class Schedule:
+    """One run of a plan: stage notebooks on the kernel pool, the others here; see the module."""
+
+    def __init__(self, root: Path, plan: Plan, dvc_stages: dict, *, jobs: int, pass_fds: tuple[int, ...],
+                 say: _Say, estimates: dict[str, float]):
+        self.root, self.plan, self.dvc_stages, self.say = root, plan, dvc_stages, say
+        self.specs = stages.by_name()
+        self.notebooks = [s for s in plan.run if s in self.specs]
+        self.size = min(jobs, max(plan.width(), 1), len(self.notebooks))
+        self.pass_fds = pass_fds
+        self.priority = self._priorities(estimates)
+        self.started: dict[str, float] = {}
+        self.running: set[str] = set()
+        self.ran: set[str] = set()       # succeeded: what depends on them may start
+        self.recorded: set[str] = set()  # and recorded in dvc.lock
+        self.failed: str | None = None
+        self.code = EXIT_OK
+        self._warming: threading.Thread | None = None
+        self.pool = None
+
+    def _priorities(self, estimates: dict[str, float]) -> dict[str, float]:
+        """The seconds of work from each stage to the end of the run along its longest chain
+        (the last run's timings, else one second a stage): the longest chains start first."""
+        below: dict[str, float] = {}
+        for name in reversed(self.plan.run):
+            after = [below[s] for s in self.plan.run if name in self.plan.waits_for(s)]
+            below[name] = estimates.get(name, 1.0) + max(after, default=0.0)
+        return below
+
+    def _ready(self) -> list[str]:
+        ready = [s for s in self.plan.run if s not in self.started and self.plan.waits_for(s) <= self.ran]
+        return sorted(ready, key=lambda s: -self.priority[s])
+
+    def run(self) -> int:
+        from helpers.pipeline.kernels import KernelPool
+
+        self.pool = KernelPool(self.root, self.size, pass_fds=self.pass_fds) if self.notebooks else None
+        with self.pool or contextlib.nullcontext():
+            if self.pool is not None:
+                print(f"Starting {self.pool.size} kernel(s) for {len(self.notebooks)} stage notebook(s)", flush=True)
+            self._warm_up_publish()  # while the kernels start and run: its imports are seconds
+            while self.failed is None or self.running:
+                if self.failed is None:
+                    self._start_notebooks()
+                    if self._start_here():
+                        continue
+                if not self.running:
+                    break
+                self._finish(self.pool.finished())
+        return self.code
+
+    def _start_notebooks(self) -> None:
+        """Start the ready stage notebooks, longest chain first, while kernels are free."""
+        for name in self._ready():
+            if name in self.specs and len(self.running) < self.size:
+                self.running.add(name)
+                self.started[name] = time.monotonic()
+                self.pool.submit(name, self._notebook_job(name))
+
+    def _start_here(self) -> bool:
+        """Run a ready stage that is not a notebook (publish, which waits for every other stage
+        anyway) here, once nothing else is running; True if one ran."""
+        ready = [name for name in self._ready() if name not in self.specs]
+        if self.running or not ready:
+            return False
+        self.started[ready[0]] = time.monotonic()
+        self._run_here(ready[0])
+        return True
+
+    def _warm_up_publish(self) -> None:
+        """Import what publish needs (nbconvert, Great Expectations: seconds) in the background,
+        from the start of the run: the kernels spend their first seconds starting and importing."""
+        if self._warming is not None or stages.PUBLISH not in self.plan.run:
+            return
+
+        def imports() -> None:
+            try:
+                from helpers.core import quality
+                from helpers.pipeline import publish  # noqa: F401  (nbconvert)
+
+                quality._gx()
+            except Exception:  # publish will import them itself, and report any error
+                pass
+
+        self._warming = threading.Thread(target=imports, name="publish-imports", daemon=True)
+        self._warming.start()
+
+    def _notebook_job(self, name: str):
+        from helpers.pipeline import cli
+
+        def job(kernel):
+            self.say(f"Running stage '{name}':")
+            cli.execute_notebook(name, self.root, kernel)
+
+        return job
+
+    def _run_here(self, name: str) -> None:
+        from helpers.pipeline import cli
+
+        started = time.monotonic()
+        self.say(f"Running stage '{name}':")
+        try:
+            if name == stages.PUBLISH:
+                cli.run_stage(name, self.root)
+            else:
+                self._run_command(name)
+        except Exception as exc:
+            self._failure(name, exc, started)
+            return
+        self.ran.add(name)
+        self._record({name: started})
+
+    def _run_command(self, name: str) -> None:
+        """A stage the stage list does not know: its command from dvc.yaml, as DVC runs it."""
+        command = self.dvc_stages[name].cmd
+        for line in command if isinstance(command, list) else [command]:
+            print(f"> {line}", flush=True)
+            done = subprocess.run(line, shell=True, cwd=self.root, capture_output=True, text=True)
+            sys.stdout.write(done.stdout)
+            sys.stderr.write(done.stderr)
+            if done.returncode:
+                raise PipelineError(f"command {shlex.quote(line)} exited with {done.returncode}")
+
+    def _finish(self, batch: list) -> None:
+        """Stages that have finished: failures reported; successes let what depends on them start,
+        then are recorded in dvc.lock together (what depends on them only reads their outputs)."""
+        succeeded = {}
+        for finished in batch:
+            self.running.discard(finished.key)
+            if finished.error is not None:
+                self._failure(finished.key, finished.error, finished.started)
+            else:
+                succeeded[finished.key] = finished.started
+        if self.failed is None:
+            self.ran.update(succeeded)
+            self._start_notebooks()
+        unrecordable = {s for s in succeeded if not self.plan.waits_for(s) <= self.recorded}
+        for name in unrecordable:  # a stage it depends on failed after it started
+            self.say(f"Stage '{name}' finished in {time.monotonic() - succeeded.pop(name):.1f} s; not recorded "
+                     "(a stage it depends on failed)")
+        if succeeded:
+            self._record(succeeded)
+
+    def _record(self, succeeded: dict[str, float]) -> None:
+        try:
+            record_in_lock([self.dvc_stages[name] for name in succeeded])
+        except Exception as exc:  # an output a stage did not write, a full disk: DVC's message
+            for name, started in succeeded.items():
+                self._failure(name, exc, started)
+            return
+        self.recorded.update(succeeded)
+        for name, started in succeeded.items():
+            self.say(f"Stage '{name}' finished in {time.monotonic() - started:.1f} s")
+
+    def _failure(self, name: str, exc: BaseException, started: float) -> None:
+        from helpers.pipeline import cli
+
+        code = cli.report_failure(name, exc, self.root, record=self.failed is None)
+        self.say(f"Stage '{name}' failed after {time.monotonic() - started:.1f} s (exit {code})", sys.stderr)
+        if self.failed is None:
+            self.failed, self.code = name, code

@@ -1,0 +1,92 @@
+"""Kernels reused between notebooks (helpers.pipeline.kernels): each notebook finds a kernel that
+looks new (nothing another notebook defined, figures, settings, working directory, counts), and
+the modules it imported stay imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from helpers.pipeline import kernels
+
+FIRST = [
+    "settings = None",  # tagged parameters: papermill injects after it
+    "import os\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+    "secret = settings['value']\nfig = plt.figure()\nplt.rcParams['lines.linewidth'] = 9\n"
+    "import json\nos.chdir('/')",
+]
+SECOND = [
+    "settings = None",
+    "import os, sys\nimport matplotlib\nimport matplotlib.pyplot as plt\n"
+    "assert 'secret' not in globals() and 'fig' not in globals() and 'json' not in globals(), 'a name leaked'\n"
+    "assert plt.get_fignums() == [], 'a figure leaked'\n"
+    "assert plt.rcParams['lines.linewidth'] == matplotlib.rcParamsDefault['lines.linewidth'], 'a setting leaked'\n"
+    "assert 'json' in sys.modules  # imports stay: that is the saving\n"
+    "print(os.getcwd())",
+]
+
+
+def notebook(path: Path, cells: list[str]) -> Path:
+    nb = new_notebook(cells=[new_code_cell(cells[0], metadata={"tags": ["parameters"]}),
+                             *(new_code_cell(c) for c in cells[1:])],
+                      metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    """One kernel, so that every job runs on the same one, one after another."""
+    root = tmp_path_factory.mktemp("root")
+    with kernels.KernelPool(root, 1) as pool:
+        yield pool, root
+
+
+def run_job(pool, job):
+    pool.submit("job", job)
+    [finished] = pool.finished()
+    if finished.error is not None:
+        raise finished.error
+    return finished.value
+
+
+def test_a_notebook_finds_nothing_the_previous_one_left(pool, tmp_path):
+    pool, root = pool
+    first, second = notebook(tmp_path / "first.ipynb", FIRST), notebook(tmp_path / "second.ipynb", SECOND)
+    run_job(pool, lambda k: kernels.execute(k, first, tmp_path / "first.out.ipynb", {"settings": {"value": 42}}))
+    run_job(pool, lambda k: kernels.execute(k, second, tmp_path / "second.out.ipynb", {"settings": {}}))
+    done = nbformat.read(tmp_path / "second.out.ipynb", as_version=4)
+    code = [c for c in done.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3]  # as on a new kernel (parameters, injected, code)
+    assert code[-1].outputs[0]["text"].strip() == str(root)  # the working directory is the project root again
+    assert done.metadata.papermill.parameters == {"settings": {}}
+
+
+def test_a_failing_notebook_raises_as_papermill_does_and_the_kernel_stays_usable(pool, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    pool, _ = pool
+    failing = notebook(tmp_path / "failing.ipynb", ["settings = None", "boom = 1\nraise ValueError('no good')"])
+    with pytest.raises(PapermillExecutionError) as caught:
+        run_job(pool, lambda k: kernels.execute(k, failing, tmp_path / "failing.out.ipynb", {}))
+    assert caught.value.ename == "ValueError" and caught.value.evalue == "no good"
+    assert "An Exception was encountered" in (tmp_path / "failing.out.ipynb").read_text()
+    after = notebook(tmp_path / "after.ipynb", ["settings = None", "assert 'boom' not in globals()"])
+    run_job(pool, lambda k: kernels.execute(k, after, tmp_path / "after.out.ipynb", {}))
+
+
+def test_each_kernel_is_used_in_turn_and_reports_errors_of_jobs(tmp_path):
+    with kernels.KernelPool(tmp_path, 2) as pool:
+        for n in range(4):
+            pool.submit(f"job{n}", lambda k: k.number)
+        done = []
+        while len(done) < 4:
+            done += pool.finished()
+        pool.submit("bad", lambda k: k.run_quietly("1/0"))
+        [bad] = pool.finished()
+    assert sorted(f.key for f in done) == ["job0", "job1", "job2", "job3"]
+    assert {f.value for f in done} <= {1, 2} and all(f.error is None and f.ended >= f.started for f in done)
+    assert isinstance(bad.error, kernels.KernelError) and "ZeroDivisionError" in str(bad.error)

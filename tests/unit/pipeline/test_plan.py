@@ -1,0 +1,187 @@
+"""Which stages a run executes for a given set of changes (helpers.pipeline.plan).
+
+The pure plan is checked on the project's own DAG, as DVC builds it from dvc.yaml; DVC's
+judgement of what is stale is checked on a small DVC project made and run here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import support
+from helpers.pipeline import plan, stages
+from helpers.pipeline.inputs import DEFAULT_INPUTS, locate_sources, write_run_file
+
+ROOT = support.ROOT
+PUBLISH = stages.PUBLISH
+
+
+@pytest.fixture(scope="module")
+def pipeline_dag(tmp_path_factory) -> tuple[list[str], dict[str, frozenset[str]]]:
+    """The project's stage order and DAG as DVC builds them (dvc.yaml, params.yaml, build/run.yaml)."""
+    from dvc.repo import Repo
+    from dvc.repo.reproduce import get_active_graph
+
+    project = tmp_path_factory.mktemp("dag")
+    for name in ("dvc.yaml", "params.yaml", ".dvc/config"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, project / name)
+    found, missing = locate_sources([ROOT / DEFAULT_INPUTS], stages.sources(), ROOT)
+    assert not missing
+    write_run_file(found, project)
+    with Repo(str(project)) as repo:
+        graph = get_active_graph(repo.index.graph)
+        upstream = {s.name: frozenset(d.name for d in graph.successors(s)) for s in graph}
+        order = [s.name for s in repo.index.stages]
+    return order, upstream
+
+
+def run_for(dag, *stale: str, force: bool = False) -> list[str]:
+    order, upstream = dag
+    return list(plan.make(order, upstream, stale, force).run)
+
+
+def test_nothing_stale_runs_nothing(pipeline_dag):
+    found = plan.make(*pipeline_dag, stale=[])
+    assert found.run == () and found.skipped == list(found.order) and found.width() == 0
+
+
+def test_force_runs_every_stage_dependencies_first_publish_last(pipeline_dag):
+    order, upstream = pipeline_dag
+    found = plan.make(order, upstream, [], force=True)
+    assert set(found.run) == {s.name for s in stages.STAGES} | {PUBLISH} and found.run[-1] == PUBLISH
+    for i, stage in enumerate(found.run):
+        assert upstream[stage] <= set(found.run[:i]), stage
+
+
+def test_a_report_parameter_reruns_that_report_the_board_paper_and_publish(pipeline_dag):
+    # rtt_report is read by the RTT page and by the board paper, which embeds the RTT section
+    assert run_for(pipeline_dag, "report_rtt", "board_paper") == ["report_rtt", "board_paper", PUBLISH]
+
+
+def test_new_rtt_files_rerun_everything_that_reads_rtt_tables(pipeline_dag):
+    assert run_for(pipeline_dag, "cleanse_rtt") == ["cleanse_rtt", "report_rtt", "cleanse_board", "board_paper", PUBLISH]
+
+
+def test_a_tracker_change_stays_in_its_domain_and_the_board_paper(pipeline_dag):
+    assert run_for(pipeline_dag, "cleanse_qipp") == ["cleanse_qipp", "report_qipp", "board_paper", PUBLISH]
+
+
+def test_scorecard_change_reaches_its_report_packs_and_the_board_measures(pipeline_dag):
+    assert run_for(pipeline_dag, "cleanse_scorecard") == [
+        "cleanse_scorecard", "report_scorecard", "packs_scorecard", "cleanse_board", "board_paper", PUBLISH]
+
+
+def test_only_publish_when_only_its_settings_change(pipeline_dag):
+    assert run_for(pipeline_dag, PUBLISH) == [PUBLISH]
+
+
+def test_independent_domains_may_run_side_by_side(pipeline_dag):
+    found = plan.make(*pipeline_dag, stale=["cleanse_rtt", "cleanse_qipp", "cleanse_actions"])
+    assert found.waits_for("cleanse_qipp") == frozenset() == found.waits_for("cleanse_rtt")
+    assert found.waits_for("report_qipp") == {"cleanse_qipp"}
+    assert found.waits_for("cleanse_board") == {"cleanse_rtt"}  # its other upstream stages are not planned
+    assert found.waits_for(PUBLISH) == set(found.run) - {PUBLISH}
+    assert found.width() == 4  # after the three cleanse stages: their reports and the board measures
+
+
+def test_a_cycle_is_refused():
+    with pytest.raises(ValueError, match="cycle"):
+        plan.make(["a", "b"], {"a": {"b"}, "b": {"a"}}, ["a"])
+
+
+# --- DVC's judgement of what is stale, in-process ------------------------------------------------
+
+DVC_YAML = """stages:
+  first:
+    cmd: python -c "import shutil; shutil.copy('source.txt', 'first.txt')"
+    deps: [source.txt]
+    outs: [first.txt]
+  second:
+    cmd: python -c "open('second.txt', 'w').write(open('first.txt').read() + '2')"
+    deps: [first.txt]
+    params: [second.suffix]
+    outs: [second.txt]
+  third:
+    cmd: python -c "open('third.txt', 'w').write(open('second.txt').read() + '3')"
+    deps: [second.txt]
+    outs: [third.txt]
+  alone:
+    cmd: python -c "open('alone.txt', 'w').write(open('other.txt').read())"
+    deps: [other.txt]
+    outs: [alone.txt]
+"""
+
+
+def dvc(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+@pytest.fixture
+def small_repo(tmp_path) -> Path:
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / ".dvc" / "config").write_text("[core]\n    no_scm = True\n")
+    (tmp_path / "dvc.yaml").write_text(DVC_YAML)
+    (tmp_path / "params.yaml").write_text("second:\n  suffix: a\n")
+    (tmp_path / "source.txt").write_text("1")
+    (tmp_path / "other.txt").write_text("x")
+    done = dvc(tmp_path, "repro")
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def planned(repo_dir: Path, force: bool = False) -> tuple[tuple[str, ...], frozenset[str]]:
+    from dvc.repo import Repo, lock_repo
+
+    with Repo(str(repo_dir)) as repo, lock_repo(repo):
+        found = plan.from_repo(repo, force)
+    return found.run, found.stale
+
+
+def test_dvc_finds_nothing_stale_after_dvc_repro(small_repo):
+    assert planned(small_repo) == ((), frozenset())
+    assert planned(small_repo, force=True)[0] == ("first", "second", "third", "alone")
+
+
+def test_a_changed_parameter_reruns_its_stage_and_what_is_downstream(small_repo):
+    (small_repo / "params.yaml").write_text("second:\n  suffix: b\n")
+    assert planned(small_repo) == (("second", "third"), {"second"})
+
+
+def test_a_changed_input_reruns_its_stage_and_what_is_downstream(small_repo):
+    (small_repo / "source.txt").write_text("one")
+    run, stale = planned(small_repo)
+    assert run == ("first", "second", "third") and stale == {"first"}  # downstream runs without being hashed
+    (small_repo / "other.txt").write_text("y")
+    assert planned(small_repo)[0] == ("first", "second", "third", "alone")
+
+
+def test_an_output_changed_by_hand_reruns_its_stage(small_repo):
+    (small_repo / "third.txt").write_text("edited")
+    assert planned(small_repo) == (("third",), {"third"})
+
+
+def test_targets_run_only_themselves_and_what_they_depend_on():
+    # a -> b -> d, a -> c -> d: as `dvc repro b` would, only a and b run when a changed
+    upstream = {"a": set(), "b": {"a"}, "c": {"a"}, "d": {"b", "c"}}
+    assert plan.make("abcd", upstream, {"a"}, targets=["b"]).run == ("a", "b")
+    assert plan.make("abcd", upstream, {"c"}, targets=["b"]).run == ()  # c is not among b's
+    assert plan.make("abcd", upstream, {"c"}, targets=["d"]).run == ("c", "d")
+    assert plan.make("abcd", upstream, set(), force=True, targets=["c"]).run == ("a", "c")
+    assert plan.upstream_of(upstream, ["d"]) == {"a", "b", "c", "d"}
+
+
+def test_the_cleanse_stages_as_targets_leave_every_report_and_publish_out(pipeline_dag):
+    order, upstream = pipeline_dag
+    cleanse = [s.name for s in stages.cleanse_stages()]
+    found = plan.make(order, upstream, set(order), targets=cleanse)
+    assert set(found.run) == set(cleanse)
+    assert PUBLISH in found.skipped and "board_paper" in found.skipped
