@@ -149,7 +149,7 @@ class SharedPacks:
 
     code: str
     data: object    # scorecard ReportData, cut to the ICB's packs
-    layer: object   # its FunnelLayer
+    layers: list    # its FunnelLayers, one per set of indicators its practices have values for
     facts: dict
     codes: list[str]
     entries: list[dict] = field(default_factory=list)
@@ -165,7 +165,7 @@ def prepare_packs(root: Path, code: str, practices: list[str]) -> SharedPacks:
     bands = data.scores.set_index("practice_code")["band"]
     entries = [{"practice_code": c, "name": str(names.get(c, "")), "band": str(bands.get(c, "Not scored")),
                 "file": packs.pack_file(c)} for c in codes]
-    return SharedPacks(code, packs.for_packs(data, codes), report.funnel_layer(data.indicators, data.catalogue),
+    return SharedPacks(code, packs.for_packs(data, codes), report.funnel_layers(data.indicators, data.catalogue, codes),
                        packs.pack_facts(data), codes, entries)
 
 
@@ -173,7 +173,7 @@ def render_pack(shared: SharedPacks, practice_code: str, folder: Path) -> str:
     from helpers.domains.scorecard import packs, report
 
     data = shared.data
-    report.ensure_layer(data.indicators, data.catalogue, shared.layer)
+    report.ensure_layers(data.indicators, data.catalogue, shared.layers)
     folder.mkdir(parents=True, exist_ok=True)
     return packs.write_pack(data, practice_code, shared.facts, folder).name
 

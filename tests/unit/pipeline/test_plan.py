@@ -65,8 +65,11 @@ def test_a_report_parameter_reruns_that_report_the_board_paper_and_publish(pipel
     assert run_for(pipeline_dag, "report_rtt", "board_paper") == ["report_rtt", "board_paper", PUBLISH]
 
 
-def test_new_rtt_files_rerun_everything_that_reads_rtt_tables(pipeline_dag):
-    assert run_for(pipeline_dag, "cleanse_rtt") == ["cleanse_rtt", "report_rtt", "cleanse_board", "board_paper", PUBLISH]
+def test_new_rtt_files_rerun_the_organisation_tables_and_everything_that_reads_them(pipeline_dag):
+    # the organisations' providers come from the RTT extract, and every report is for one organisation
+    assert run_for(pipeline_dag, "cleanse_rtt") == [
+        "cleanse_rtt", "cleanse_organisation", "report_rtt", "report_referrals", "cleanse_scorecard", "report_scorecard",
+        "packs_scorecard", "report_qipp", "report_actions", "cleanse_board", "board_paper", PUBLISH]
 
 
 def test_a_tracker_change_stays_in_its_domain_and_the_board_paper(pipeline_dag):
@@ -83,10 +86,10 @@ def test_only_publish_when_only_its_settings_change(pipeline_dag):
 
 
 def test_independent_domains_may_run_side_by_side(pipeline_dag):
-    found = plan.make(*pipeline_dag, stale=["cleanse_rtt", "cleanse_qipp", "cleanse_actions"])
-    assert found.waits_for("cleanse_qipp") == frozenset() == found.waits_for("cleanse_rtt")
+    found = plan.make(*pipeline_dag, stale=["cleanse_referrals", "cleanse_qipp", "cleanse_actions"])
+    assert found.waits_for("cleanse_qipp") == frozenset() == found.waits_for("cleanse_referrals")
     assert found.waits_for("report_qipp") == {"cleanse_qipp"}
-    assert found.waits_for("cleanse_board") == {"cleanse_rtt"}  # its other upstream stages are not planned
+    assert found.waits_for("cleanse_board") == {"cleanse_referrals"}  # its other upstream stages are not planned
     assert found.waits_for(PUBLISH) == set(found.run) - {PUBLISH}
     assert found.width() == 4  # after the three cleanse stages: their reports and the board measures
 

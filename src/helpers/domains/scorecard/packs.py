@@ -29,16 +29,13 @@ from pathlib import Path
 
 from helpers.core.config import Project
 from helpers.domains.scorecard import report as scorecard_report
-from helpers.domains.scorecard.report import FunnelLayer, ReportData
+from helpers.domains.scorecard.report import PACKS_DIR, FunnelLayer, ReportData, pack_file
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.render import html, template
 
 log = logging.getLogger(__name__)
 
 PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"  # one pack, in JupyterLab
-PACKS_DIR = "build/packs"
-
-
 # Links from a pack, which sits in the edition's packs/ folder; the scorecard's file name is the
 # one the stage registry publishes it as (tests/test_packs.py keeps the two in step).
 SCORECARD_PAGE = "../gp-practice-scorecard.html"
@@ -94,10 +91,6 @@ def pack_page(body: str, practice_code: str, facts: dict) -> str:
                       edition="Edition: not yet published", css=PACK_CSS)
 
 
-def pack_file(practice_code: str) -> str:
-    return f"{practice_code}.html"
-
-
 MIN_PACKS_PER_PROCESS = 40  # fewer, and starting a process costs more than it saves
 
 
@@ -130,23 +123,25 @@ def for_packs(data: ReportData, codes: list[str]) -> ReportData:
 
 
 def render(data: ReportData, codes: list[str], facts: dict, out_dir: Path, *, workers: int | None = None,
-           layer: FunnelLayer | None = None) -> list[Path]:
+           layers: list[FunnelLayer] | None = None) -> list[Path]:
     """Write a pack for each of ``codes`` into ``out_dir``; on ``workers`` processes (default: one
-    per core) when there are at least :data:`MIN_PACKS_PER_PROCESS` packs for each, else here."""
-    layer = layer or scorecard_report.funnel_layer(data.indicators, data.catalogue)
+    per core) when there are at least :data:`MIN_PACKS_PER_PROCESS` packs for each, else here. The
+    funnel layers (one per set of indicators the practices have values for) are drawn first, once."""
+    if layers is None:
+        layers = scorecard_report.funnel_layers(data.indicators, data.catalogue, codes)
     workers = max(1, min(workers or default_workers(), len(codes) // MIN_PACKS_PER_PROCESS))
     started = time.perf_counter()
     if workers == 1:
-        scorecard_report.use_layer(data.indicators, data.catalogue, layer)
+        scorecard_report.ensure_layers(data.indicators, data.catalogue, layers)
         written = [write_pack(data, code, facts, out_dir) for code in codes]
     else:
-        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layer)
+        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layers)
     log.info("%d packs in %.1f s on %d process(es)", len(written), time.perf_counter() - started, workers)
     return written
 
 
 def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_dir: Path, workers: int,
-                         layer: FunnelLayer) -> list[Path]:
+                         layers: list[FunnelLayer]) -> list[Path]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -161,7 +156,7 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
         context.set_forkserver_preload(["helpers.domains.scorecard.report"])
     chunks = [codes[i::workers * 4] for i in range(workers * 4)]  # interleaved: even work each
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
-                             initargs=(data, facts, out_dir, layer)) as pool:
+                             initargs=(data, facts, out_dir, layers)) as pool:
         done = list(pool.map(_worker_render, [c for c in chunks if c]))
     by_code = {path.stem: path for paths in done for path in paths}
     return [by_code[pack_file(code)[:-5]] for code in codes]
@@ -170,8 +165,8 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
 _WORKER: dict = {}
 
 
-def _worker_start(data: ReportData, facts: dict, out_dir: Path, layer: FunnelLayer) -> None:
-    scorecard_report.use_layer(data.indicators, data.catalogue, layer)
+def _worker_start(data: ReportData, facts: dict, out_dir: Path, layers: list[FunnelLayer]) -> None:
+    scorecard_report.ensure_layers(data.indicators, data.catalogue, layers)
     _WORKER.update(data=data, facts=facts, out_dir=out_dir)
 
 

@@ -24,7 +24,6 @@ from helpers.domains.organisation import measures as organisation
 from helpers.domains.organisation.edition import Edition
 from helpers.domains.scorecard import CATALOGUE, TABLES
 from helpers.domains.scorecard import measures as scorecard
-from helpers.domains.scorecard.packs import PACKS_DIR, pack_file
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.methods import stats, suppression
 from helpers.render import html, plots, template
@@ -154,7 +153,12 @@ def league_table(scores: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-PACKS_FOLDER = PACKS_DIR.rsplit("/", 1)[-1]  # where publishing puts the packs, beside this page
+PACKS_DIR = "build/packs"  # where the packs stage writes them (domains/scorecard/packs.py)
+PACKS_FOLDER = PACKS_DIR.rsplit("/", 1)[-1]  # where publishing puts them, beside this page
+
+
+def pack_file(practice_code: str) -> str:
+    return f"{practice_code}.html"
 
 
 def league_html(scores: pd.DataFrame, caption: str) -> str:
@@ -572,11 +576,25 @@ def _marker(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...]) ->
     return markers[only]
 
 
-def ensure_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> None:
-    """:func:`use_layer`, unless these indicators' packs already use it."""
+def funnel_sets(indicators: pd.DataFrame, catalogue: list, codes) -> list[tuple[str, ...]]:
+    """The distinct sets of indicators the practices ``codes`` have values for (each set is one funnel
+    layer: most practices share the full set, a practice missing an indicator another)."""
+    have = {ind.id: set(rows["practice_code"]) for ind, rows in funnel_candidates(indicators, catalogue)}
+    sets = {tuple(i for i, practices in have.items() if code in practices) for code in codes}
+    return sorted((s for s in sets if s), key=lambda s: (-len(s), s))
+
+
+def funnel_layers(indicators: pd.DataFrame, catalogue: list, codes) -> list[FunnelLayer]:
+    """A layer for each of :func:`funnel_sets`: all the drawing the packs of ``codes`` need."""
+    return [funnel_layer(indicators, catalogue, only=only) for only in funnel_sets(indicators, catalogue, codes)]
+
+
+def ensure_layers(indicators: pd.DataFrame, catalogue: list, layers: list[FunnelLayer]) -> None:
+    """:func:`use_layer` for each of ``layers`` these indicators' packs do not use yet."""
     markers = _kept(indicators, catalogue)
-    if not (layer.ids in markers and markers[layer.ids].layer is layer):
-        use_layer(indicators, catalogue, layer)
+    for layer in layers:
+        if not (layer.ids in markers and markers[layer.ids].layer is layer):
+            use_layer(indicators, catalogue, layer)
 
 
 def use_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> None:
