@@ -5,7 +5,8 @@ as its notebook calls it (``cleanse.run(inputs, settings, project)``, the same s
 file that would stop the run stops here with the same exit code and message. Their outputs go
 to a temporary folder that is deleted afterwards: ``data/processed/``, ``build/validation/``
 and ``reports/`` are never touched, and nothing is published. A stage that reads another's
-tables (the board's measures) reads this check's own where it made them, else the project's.
+tables (the organisation's, the board's measures) reads this check's own: the stages it reads
+from are checked with it.
 """
 
 from __future__ import annotations
@@ -64,8 +65,16 @@ def _without_write_lines() -> Iterator[None]:
 
 
 def stages_for(sources: list[str] | None) -> list[stages.Stage]:
-    """The cleanse stages that read any of ``sources`` (every one when None), in run order."""
-    return [s for s in stages.cleanse_stages() if not sources or set(s.sources) & set(sources)]
+    """The cleanse stages that read any of ``sources`` (every one when None), with the cleanse
+    stages whose tables they read (the organisation tables, and what those are made from), in run
+    order: a check never leans on ``data/processed`` from an earlier run, which a new clone lacks."""
+    cleanse = stages.cleanse_stages()
+    wanted = {s.name for s in cleanse if not sources or set(s.sources) & set(sources)}
+    by_domain = {s.domain: s.name for s in cleanse}
+    for stage in reversed(cleanse):  # a stage's upstream comes before it: one pass from the end
+        if stage.name in wanted:
+            wanted |= {by_domain[d] for d in stage.uses if d in by_domain}
+    return [s for s in cleanse if s.name in wanted]
 
 
 def check(inputs: list[str], sources: list[str] | None, root: Path) -> list[StageCheck]:
