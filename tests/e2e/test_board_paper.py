@@ -81,7 +81,7 @@ def test_summary_table_lists_every_measure_with_icons_in_words(paper, soup):
     project, _ = paper
     table = next(t for t in soup.find_all("table") if t.caption.get_text().startswith("Measures at a glance"))
     heads = [th.get_text(strip=True) for th in table.thead.find_all("th")]
-    assert heads == ["Ref", "Measure", "Latest", "Target", "Variation", "Assurance", "Owner", "Data date",
+    assert heads == ["Ref", "Measure", "For", "Latest", "Target", "Variation", "Assurance", "Owner", "Data date",
                      "Staleness", "Notes"]
     refs = [tr.th.get_text(strip=True) for tr in table.tbody.find_all("tr")]
     catalogue = __import__("yaml").safe_load((project / "board_measures.yaml").read_text())["measures"]
