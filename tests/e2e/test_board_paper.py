@@ -81,7 +81,7 @@ def test_summary_table_lists_every_measure_with_icons_in_words(paper, soup):
     project, _ = paper
     table = next(t for t in soup.find_all("table") if t.caption.get_text().startswith("Measures at a glance"))
     heads = [th.get_text(strip=True) for th in table.thead.find_all("th")]
-    assert heads == ["Ref", "Measure", "Latest", "Target", "Variation", "Assurance", "Owner", "Data date",
+    assert heads == ["Ref", "Measure", "For", "Latest", "Target", "Variation", "Assurance", "Owner", "Data date",
                      "Staleness", "Notes"]
     refs = [tr.th.get_text(strip=True) for tr in table.tbody.find_all("tr")]
     catalogue = __import__("yaml").safe_load((project / "board_measures.yaml").read_text())["measures"]
@@ -140,10 +140,11 @@ def test_real_national_series_publish_a_paper(published_real):
     table = next(t for t in soup.find_all("table") if t.caption.get_text().startswith("Measures at a glance"))
     row = {tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
            for tr in table.tbody.find_all("tr")}
-    assert row["AE-01"][1] == f"{100 * march:.1f}%" == "74.2%"
-    assert row["AE-01"][6] == "Mar 2024" and row["RTT-01"][6] == "Jun 2022"
-    assert "trial limits" in row["AE-01"][8]  # ten months since the June 2023 rebase
-    assert "Consistently failing the target" in row["AE-01"][4]
+    assert row["AE-01"][1] == "England (context: data to March 2024)"  # not the edition's month
+    assert row["AE-01"][2] == f"{100 * march:.1f}%" == "74.2%"
+    assert row["AE-01"][7] == "Mar 2024" and row["RTT-01"][7] == "Jun 2022"
+    assert "trial limits" in row["AE-01"][9]  # ten months since the June 2023 rebase
+    assert "Consistently failing the target" in row["AE-01"][5]
     provenance = json.loads((project / "data/processed/board_provenance.json").read_text())
     assert not provenance["synthetic_inputs"]
     assert {i["file"].rsplit("/", 1)[-1] for i in provenance["inputs"]} == {

@@ -90,7 +90,7 @@ def test_the_check_finds_every_kind_of_remote_load():
 def test_packs_are_small_titled_by_practice_and_link_back(request, run):
     project = _project(request, run)
     edition = (project / "reports" / "latest").resolve()
-    names = pd.read_parquet(project / "data/processed/scorecard_practices.parquet").set_index("practice_code")["practice_name"]
+    names = pd.read_parquet(project / "data/processed/organisation_practices.parquet").set_index("practice_code")["practice_name"]
     pages = sorted(p for p in (edition / "packs").glob("*.html") if p.name != "index.html")
     assert pages
     for path in pages:

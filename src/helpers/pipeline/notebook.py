@@ -67,5 +67,6 @@ def full_reports() -> dict[str, tuple[str, str]]:
 def board_sections(root: Path) -> list[tuple[str, Settings]]:
     """The domains whose section the board paper embeds, each with its report stage's settings,
     in the stage list's order."""
-    return [(domain, params.for_stage(stages.by_name()[stage_name], root))
+    chosen = run_inputs.recorded_edition(root)  # this run's organisation and period, as its own stages get them
+    return [(domain, params.for_stage(stages.by_name()[stage_name], root, chosen=chosen))
             for domain, stage_name in stages.board_domains()]

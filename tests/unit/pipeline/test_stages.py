@@ -121,3 +121,18 @@ def test_every_domain_names_its_tables_and_suites_once():
         assert info.TABLES and len(set(info.TABLES)) == len(info.TABLES)
         for suite in info.SUITES:
             assert (ROOT / "expectations" / f"{suite}.json").is_file(), suite
+
+
+def test_the_board_papers_sections_take_this_runs_organisation_not_params_yaml(tmp_path):
+    """A run for another ICB (run --organisation QE1) gives the sections the paper embeds that ICB, as
+    their own stages had it; params.yaml's organisation is only the default."""
+    import shutil
+
+    from helpers.pipeline import inputs, notebook
+
+    shutil.copy(support.ROOT / "params.yaml", tmp_path / "params.yaml")
+    inputs.write_run_file({}, tmp_path, {"organisation": "QE1", "period": "2026-01"})
+    sections = dict(notebook.board_sections(tmp_path))
+    assert {"rtt", "referrals", "qipp", "actions"} <= set(sections)
+    assert {s.organisation for s in sections.values() if hasattr(s, "organisation")} == {"QE1"}
+    assert sections["rtt"].period == "2026-01"
