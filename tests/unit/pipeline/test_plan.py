@@ -66,7 +66,10 @@ def test_a_report_parameter_reruns_that_report_the_board_paper_and_publish(pipel
 
 
 def test_new_rtt_files_rerun_everything_that_reads_rtt_tables(pipeline_dag):
-    assert run_for(pipeline_dag, "cleanse_rtt") == ["cleanse_rtt", "report_rtt", "cleanse_board", "board_paper", PUBLISH]
+    # the organisation tables read the RTT pathways (providers), and the scorecard reads the organisation's practices
+    assert run_for(pipeline_dag, "cleanse_rtt") == [
+        "cleanse_rtt", "cleanse_organisation", "report_rtt", "cleanse_scorecard", "report_scorecard", "packs_scorecard",
+        "cleanse_board", "board_paper", PUBLISH]
 
 
 def test_a_tracker_change_stays_in_its_domain_and_the_board_paper(pipeline_dag):
@@ -86,9 +89,10 @@ def test_independent_domains_may_run_side_by_side(pipeline_dag):
     found = plan.make(*pipeline_dag, stale=["cleanse_rtt", "cleanse_qipp", "cleanse_actions"])
     assert found.waits_for("cleanse_qipp") == frozenset() == found.waits_for("cleanse_rtt")
     assert found.waits_for("report_qipp") == {"cleanse_qipp"}
-    assert found.waits_for("cleanse_board") == {"cleanse_rtt"}  # its other upstream stages are not planned
+    # planned through the RTT tables: the organisation's and the scorecard's; the referrals' are not planned
+    assert found.waits_for("cleanse_board") == {"cleanse_rtt", "cleanse_organisation", "cleanse_scorecard"}
     assert found.waits_for(PUBLISH) == set(found.run) - {PUBLISH}
-    assert found.width() == 4  # after the three cleanse stages: their reports and the board measures
+    assert found.width() == 3  # the three cleanse stages; then the organisation tables beside the trackers' reports
 
 
 def test_a_cycle_is_refused():
