@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pipeline import stages
+from helpers.pipeline import settings, stages
 from helpers.pipeline.inputs import DEFAULT_INPUTS, locate_sources, write_run_file
 from support import copy_project, golden, run_pipeline
 
@@ -37,7 +37,7 @@ def by_dvc_repro(tmp_path_factory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("by_dvc_repro"))
     found, missing = locate_sources([DEFAULT_INPUTS], stages.sources(), project)
     assert not missing
-    write_run_file(found, project)
+    write_run_file(found, project, settings.edition(project))  # as run records them: organisation and period
     done = dvc(project, "repro")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stdout.count("Running stage") == len(stages.STAGES) + 1
