@@ -383,6 +383,28 @@ def _pack_score(data: ReportData, practice_code: str) -> dict | None:
             "imd": _number(r.get("context_imd_2019")), "list_size": r.get("context_list_size")}
 
 
+def to_look_at(indicators: pd.DataFrame, practice_code: str) -> list[str]:
+    """The pack's short list: the practice's indicators Unacceptable, or Worse than the ICB, latest period."""
+    own = indicators[(indicators["practice_code"] == practice_code) & (indicators["period_rank"] == 1)]
+    own = own.sort_values(["section", "indicator_id"])
+    lines = []
+    for _, r in own.iterrows():
+        why = [w for w, hit in (("Unacceptable", r["band"] == scorecard.UNACCEPTABLE),
+                                ("worse than the ICB", r["compared_to_icb"] == stats.WORSE)) if hit]
+        if why:
+            lines.append(f"{r['indicator_name']}: {' and '.join(why)} ({_with_unit(r['value'], r['unit'])}, "
+                         f"ICB {_with_unit(r['icb_value'], r['unit'])})")
+    return lines
+
+
+def _with_unit(value, unit) -> str:
+    """'92.1%', '£154.2', '640.0 per 1,000', or 'no value'."""
+    if pd.isna(value):
+        return "no value"
+    unit = "" if pd.isna(unit) else str(unit)
+    return f"£{_number(value)}" if unit == "£" else f"{_number(value)}{unit if unit in ('', '%') else ' ' + unit}"
+
+
 def practice_pack(data: ReportData, practice_code: str) -> str:
     """One practice's results against its peers: an HTML fragment."""
     if practice_code not in data.codes:
@@ -394,6 +416,7 @@ def practice_pack(data: ReportData, practice_code: str) -> str:
                                 "vs ICB": compare_label, "vs England": compare_label})
     reasons = [(i.name, i.polarity, i.polarity_reason) for i in data.catalogue if str(i.polarity_reason).strip()]
     return template("scorecard/pack.html", score=_pack_score(data, practice_code), table=table, reasons=reasons,
+                    look_at=to_look_at(data.indicators, practice_code),
                     funnels=peer_funnels(data.indicators, data.catalogue, practice_code),
                     no_charts=no_chart_reasons(data.indicators, data.catalogue, practice_code))
 

@@ -47,3 +47,16 @@ def test_a_practice_with_no_values_gets_no_figure():
     indicators = _indicators()
     assert report.peer_funnels(indicators[indicators["practice_code"] != "P05"], CHOSEN, "P05") == ""
     assert len(report.no_chart_reasons(indicators[indicators["practice_code"] != "P05"], CHOSEN, "P05")) == 2
+
+
+def test_what_to_look_at_lists_the_unacceptable_and_the_worse_than_the_icb_only():
+    rows = pd.DataFrame({
+        "practice_code": ["P1"] * 4 + ["P2"], "period_rank": [1, 1, 1, 2, 1], "section": ["A", "A", "B", "A", "A"],
+        "indicator_id": ["a", "b", "c", "a", "a"], "indicator_name": ["Alpha", "Beta", "Gamma", "Alpha", "Alpha"],
+        "band": ["Unacceptable", "Good", "Good", "Unacceptable", "Unacceptable"],
+        "compared_to_icb": ["Worse", "Worse", "Similar", "Worse", "Worse"],
+        "value": [80.04, 91.0, 95.0, 70.0, 10.0], "icb_value": [90.0, 93.0, 94.0, 90.0, 90.0],
+        "unit": ["%", "£", "%", "%", "%"]})
+    assert report.to_look_at(rows, "P1") == ["Alpha: Unacceptable and worse than the ICB (80.0%, ICB 90.0%)",
+                                             "Beta: worse than the ICB (£91.0, ICB £93.0)"]
+    assert report.to_look_at(rows, "P9") == []
