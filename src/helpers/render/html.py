@@ -62,6 +62,7 @@ def edition_slot(text: str = "Edition: not yet published") -> str:
 CONTENTS_SLOT = "<!--contents-->"
 _H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S)
 _ID = re.compile(r'\bid="([^"]*)"')
+_UNFILLED = re.compile(r'<nav class="contents"[^>]*>(?:(?!</nav>).)*?' + re.escape(CONTENTS_SLOT) + r".*?</nav>", re.S)
 
 
 def contents_slot() -> Fragment:
@@ -72,9 +73,10 @@ def contents_slot() -> Fragment:
 def fill_contents(body: str) -> str:
     """``body`` with its contents slot filled: a link to every second-level heading after it, each
     given an id if it has none. A body without the slot is returned as it is."""
-    head, slot, rest = body.partition(CONTENTS_SLOT)
-    if not slot:
+    unfilled = _UNFILLED.search(body)
+    if not unfilled:
         return body
+    head, rest = body[:unfilled.start()], body[unfilled.end():]
     entries, taken = [], set(_ID.findall(body))
 
     def link(found: re.Match) -> str:

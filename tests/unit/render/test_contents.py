@@ -20,6 +20,7 @@ def test_every_heading_after_the_slot_is_listed_and_linked_in_order():
                      ("#appendix-a-data-quality", "Appendix A: data quality")]
     targets = {h["id"] for h in soup.find_all("h2") if h.get("id")}
     assert {href[1:] for href, _ in links} <= targets
+    assert len(soup.select("nav.contents")) == 1 and "published page" not in soup.get_text()  # the slot replaced
     assert soup.find("h2", class_="keep", id="appendix-a-data-quality")  # its own attributes kept
 
 
