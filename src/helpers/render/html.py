@@ -62,7 +62,9 @@ def edition_slot(text: str = "Edition: not yet published") -> str:
 CONTENTS_SLOT = "<!--contents-->"
 _H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S)
 _ID = re.compile(r'\bid="([^"]*)"')
-_UNFILLED = re.compile(r'<nav class="contents"[^>]*>(?:(?!</nav>).)*?' + re.escape(CONTENTS_SLOT) + r".*?</nav>", re.S)
+# the unfilled contents: its nav as written, or as nbconvert writes it back (attributes reordered)
+_UNFILLED = re.compile(r'<nav\b[^>]*\bclass="contents"[^>]*>(?:(?!</nav>).)*?' + re.escape(CONTENTS_SLOT) + r".*?</nav>",
+                       re.S)
 
 
 def contents_slot() -> Fragment:

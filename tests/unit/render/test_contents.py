@@ -35,3 +35,10 @@ def test_a_page_without_the_slot_is_unchanged_and_the_unfilled_slot_says_where_t
     body = "<h2>Alone</h2>"
     assert html.fill_contents(body) == body
     assert "listed in the published page" in BeautifulSoup(_page(), "html.parser").get_text()
+
+
+def test_the_slot_is_found_as_nbconvert_writes_it_back():
+    rewritten = str(html.contents_slot()).replace('class="contents" aria-label="Contents"',
+                                                  'aria-label="Contents" class="contents"')
+    soup = BeautifulSoup(html.fill_contents("<h1>P</h1>" + rewritten + "<h2>One</h2>"), "html.parser")
+    assert [a.get_text() for a in soup.select("nav.contents a")] == ["One"] and "published page" not in soup.get_text()
