@@ -141,6 +141,10 @@ def test_check_reports_a_missing_source_with_exit_3(tmp_path):
     (tmp_path / "inputs").mkdir()
     outcomes = preflight.check([str(tmp_path / "inputs")], ["gp_payments"], ROOT)
     assert preflight.exit_code(outcomes) == 3
-    # the scorecard stage reads five sources: all of them are needed to check it
-    assert outcomes[0].message.startswith("no fingertips_practice/, qof_2020_21/, child_immunisations/, gp_payments/, "
-                                          "gp_practice_reference/ subfolder in ")
+    # the scorecard stage reads five sources, and the organisation tables it reads are made from RTT's
+    # and two of them: all are needed to check it
+    message = outcomes[0].message
+    assert message.startswith("no ") and " subfolder in " in message
+    for source in ("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
+                   "gp_practice_reference", "rtt_full_csv"):
+        assert f"{source}/" in message

@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -152,6 +153,9 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
     method = ("fork" if "fork" in methods and threading.active_count() == 1
               else "forkserver" if "forkserver" in methods else "spawn")
     context = multiprocessing.get_context(method)
+    main = sys.modules["__main__"]
+    if not hasattr(main, "__spec__"):  # a kernel's namespace reset removes it; the start methods read it
+        main.__spec__ = None
     if method == "forkserver":
         context.set_forkserver_preload(["helpers.domains.scorecard.report"])
     chunks = [codes[i::workers * 4] for i in range(workers * 4)]  # interleaved: even work each
