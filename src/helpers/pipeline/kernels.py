@@ -24,13 +24,14 @@ from __future__ import annotations
 import logging
 import queue
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from helpers.pipeline.log import copy_lines
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class Kernel:
                                    stderr=subprocess.PIPE, extra_arguments=["--HistoryManager.enabled=False"])
         process = self.km.provisioner.process
         for pipe, name in ((process.stdout, "stdout"), (process.stderr, "stderr")):
-            threading.Thread(target=_copy_lines, args=(pipe, name), daemon=True).start()
+            threading.Thread(target=copy_lines, args=(pipe, name), daemon=True).start()
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
@@ -119,16 +120,6 @@ class Kernel:
             self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
-
-
-def _copy_lines(pipe, stream_name: str) -> None:
-    """A kernel's own output (not its cells'), onto this process's stream and so into the run's log."""
-    for raw in iter(pipe.readline, b""):
-        line = raw.decode("utf-8", errors="replace")
-        stream = getattr(sys, stream_name)
-        stream.write(line if line.endswith("\n") else line + "\n")
-        stream.flush()
-    pipe.close()
 
 
 # --- the pool ----------------------------------------------------------------------------------

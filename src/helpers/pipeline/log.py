@@ -127,21 +127,23 @@ class RunLog:
         line with the moment it arrived, which is how stage timings are taken.
         """
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
-
-        def pump(pipe, stream_name: str) -> None:
-            for raw in iter(pipe.readline, b""):
-                line = raw.decode("utf-8", errors="replace")
-                stream = getattr(sys, stream_name)
-                stream.write(line if line.endswith("\n") else line + "\n")
-                stream.flush()
-                if on_line is not None:
-                    on_line(line.rstrip("\r\n"), time.monotonic())
-            pipe.close()
-
-        threads = [threading.Thread(target=pump, args=(process.stdout, "stdout"), daemon=True),
-                   threading.Thread(target=pump, args=(process.stderr, "stderr"), daemon=True)]
+        threads = [threading.Thread(target=copy_lines, args=(process.stdout, "stdout", on_line), daemon=True),
+                   threading.Thread(target=copy_lines, args=(process.stderr, "stderr", on_line), daemon=True)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         return process.wait()
+
+
+def copy_lines(pipe, stream_name: str, on_line: LineHandler | None = None) -> None:
+    """A child process's output, line by line, onto this process's ``sys.<stream_name>`` (and so into
+    the run's log while one is open); ``on_line`` sees each line with the moment it arrived."""
+    for raw in iter(pipe.readline, b""):
+        line = raw.decode("utf-8", errors="replace")
+        stream = getattr(sys, stream_name)
+        stream.write(line if line.endswith("\n") else line + "\n")
+        stream.flush()
+        if on_line is not None:
+            on_line(line.rstrip("\r\n"), time.monotonic())
+    pipe.close()
