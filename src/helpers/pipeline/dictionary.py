@@ -86,9 +86,7 @@ def body(root: Path, params: dict) -> str:
     sources = load_sources(root / SOURCES)
     indicators = scorecard.load_catalogue(root / CATALOGUE)
     measures = board.load_catalogue(root / params.get("board", {}).get("measures", "board_measures.yaml"))
-    used = sorted({ind.source for ind in indicators} | {m.data_source["source"] for m in measures
-                                                         if "source" in m.data_source})
+    used = {ind.source for ind in indicators} | {m.data_source["source"] for m in measures if "source" in m.data_source}
     return template("publish/definitions.html", title=TITLE, indicators=indicator_rows(indicators, sources),
                     measures=measure_rows(measures, sources),
-                    sources=[sources[name] for name in sorted(sources) if name in used] +
-                            [sources[name] for name in sorted(sources) if name not in used])
+                    sources=[sources[name] for name in sorted(sources, key=lambda n: (n not in used, n))])
