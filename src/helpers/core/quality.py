@@ -227,19 +227,27 @@ def data_label(name: str) -> str:
     return f"{path.stem} (processed table)" if path.suffix == ".parquet" else path.name
 
 
+def outcome(critical: int, warnings: int) -> str:
+    """A gate's outcome in words: only a critical failure stops a run, so only it is "Failed"."""
+    if critical:
+        return "Failed"
+    return f"Passed with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "Passed"
+
+
 def results_table(results: list[dict]) -> pd.DataFrame:
     """One row per validation: suite, data, outcome and counts, for the report's appendix."""
     rows = []
     for r in results:
         failed = [i for i in r["results"] if not i["success"]]
+        critical = sum(1 for i in failed if i["expectation_config"].get("severity", CRITICAL) == CRITICAL)
         rows.append({
             "suite": r["suite_name"],
             "data": data_label(r["meta"].get("data_name", "")),
             "expectations": len(r["results"]),
             "passed": len(r["results"]) - len(failed),
-            "warnings": sum(1 for i in failed if i["expectation_config"].get("severity") != CRITICAL),
-            "critical failures": sum(1 for i in failed if i["expectation_config"].get("severity", CRITICAL) == CRITICAL),
-            "outcome": "Passed" if r["success"] else "Failed",
+            "warnings": len(failed) - critical,
+            "critical failures": critical,
+            "outcome": outcome(critical, len(failed) - critical),
         })
     return pd.DataFrame(rows)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from helpers.core import provenance
 from helpers.core.config import Project, provenance_file, table_file
 from helpers.core.errors import QUARANTINE_COLUMNS, SourceFormatError
-from helpers.core.quality import Outcome
+from helpers.core.quality import Outcome, outcome
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class StageResult:
     def gates_table(self) -> pd.DataFrame:
         return pd.DataFrame([{
             "suite": o.suite, "data": Path(o.data_name).name, "expectations": o.evaluated,
-            "warnings": len(o.warnings), "outcome": "Passed" if not o.critical else "Failed",
+            "warnings": len(o.warnings), "outcome": outcome(len(o.critical), len(o.warnings)),
         } for o in self.outcomes])
 
     def describe(self) -> str:

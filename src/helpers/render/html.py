@@ -163,6 +163,12 @@ def status(text: str, kind: str) -> Fragment:
     return templating.macro("macros.html", "status")(text, kind)
 
 
+def gate_status(outcome: str) -> Fragment:
+    """A gate's outcome (``quality.outcome``) as a status: red only for a critical failure."""
+    kind = "bad" if outcome == "Failed" else "neutral" if "warning" in outcome else "good"
+    return status(outcome, kind)
+
+
 def png(fig, *, dpi: int = 110, **savefig) -> bytes:
     """A matplotlib figure as PNG bytes (cropped to what is drawn unless ``savefig`` says otherwise)."""
     buffer = io.BytesIO()

@@ -234,3 +234,15 @@ def test_results_name_an_output_as_a_processed_table_not_a_file_format():
               "meta": {"data_name": "data/processed/rtt_summary.parquet"}}
     raw = {**result, "suite_name": "rtt_full_csv.raw", "meta": {"data_name": "inputs/x/20260131-RTT.csv.gz"}}
     assert quality.results_table([result, raw])["data"].tolist() == ["rtt_summary (processed table)", "20260131-RTT.csv.gz"]
+
+
+def test_a_gate_with_only_warnings_is_not_called_failed():
+    def result(*severities):
+        return {"suite_name": "s", "meta": {"data_name": "x.csv"}, "success": not severities,
+                "results": [{"success": True, "expectation_config": {}}]
+                + [{"success": False, "expectation_config": {"severity": s}} for s in severities]}
+
+    table = quality.results_table([result(), result("warning"), result("warning", "warning"), result("critical", "warning")])
+    assert table["outcome"].tolist() == ["Passed", "Passed with 1 warning", "Passed with 2 warnings", "Failed"]
+    assert table["critical failures"].tolist() == [0, 0, 0, 1]
+    assert table["warnings"].tolist() == [0, 1, 2, 1]

@@ -495,7 +495,7 @@ def quality_appendix(ctx: ReportData) -> html.Fragment:
     if results:
         table = quality.results_table([r for _, r in results])
         table.insert(0, "stage", [s for s, _ in results])
-        table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
+        table["outcome"] = [html.gate_status(o) for o in table["outcome"]]
         table.columns = [c.capitalize() for c in table.columns]
         listed = html.table(table, caption="Validation results of this run, by stage", raw_html={"Outcome"})
     quarantines = [_quarantined(ctx, path) for path in sorted(ctx.project.processed.glob("*_quarantine.parquet"))]

@@ -346,7 +346,7 @@ def _gates(ctx: ReportData, level: int = 3) -> html.Fragment:
     if not ctx.validations:
         return html.Fragment("")
     table = quality.results_table(ctx.validations)
-    table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
+    table["outcome"] = [html.gate_status(o) for o in table["outcome"]]
     return template("referrals/gates.html", level=level, ctx=ctx,
                     table=html.table(table, caption="Great Expectations results for this run", raw_html={"outcome"}))
 

@@ -320,7 +320,7 @@ def quality_section(ctx: ReportData, data_docs_href: str = "data-docs/index.html
     table = quality_table(ctx)
     listed = None
     if not table.empty:
-        table["outcome"] = [html.status(o, "good" if o == "Passed" else "bad") for o in table["outcome"]]
+        table["outcome"] = [html.gate_status(o) for o in table["outcome"]]
         table.columns = [c.capitalize() for c in table.columns]
         listed = html.table(table, caption="Validation results for this run", raw_html={"Outcome"})
     return template("rtt/quality.html", data_docs_href=data_docs_href, table=listed)
