@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 ICB = "NHS Sussex ICB"  # QNX, the default organisation: the samples are its practices and waits
 RAW = ROOT / "data" / "raw"
 BLANK_MARKERS = re.compile(r"\b(nan|NaN|NaT|None)\b")
-TOOL_WORDS = re.compile(r"parquet|params\.yaml|DataFrame", re.IGNORECASE)
+TOOL_WORDS = re.compile(r"parquet|params\.yaml|DataFrame|notebook", re.IGNORECASE)
 ELSEWHERE = {"referral-gateway.html": "referral_gateway", "qipp-savings.html": "qipp_tracker",
              "action-plan.html": "action_plan"}
 
@@ -74,8 +74,8 @@ def test_no_reader_page_shows_a_missing_value_marker_or_a_tool_word(edition):
 def test_the_check_finds_markers_and_tool_words():
     assert BLANK_MARKERS.findall("a NaN, NaT and None and nan") == ["NaN", "NaT", "None", "nan"]
     assert not BLANK_MARKERS.search("financial, nano, Nonetheless, none of them")
-    assert TOOL_WORDS.findall("data/processed/x.parquet (params.yaml) a DataFrame") == ["parquet", "params.yaml",
-                                                                                         "DataFrame"]
+    assert TOOL_WORDS.findall("data/processed/x.parquet (params.yaml) a DataFrame, the Notebooks") == [
+        "parquet", "params.yaml", "DataFrame", "Notebook"]
 
 
 def test_every_reader_pages_masthead_names_the_icb_and_data_month(edition):
@@ -110,3 +110,23 @@ def test_the_banner_follows_the_pages_own_sources_and_the_index_lists_them(editi
     assert set(listed) >= {"rtt_full_csv", "qipp_tracker", "action_plan", "referral_gateway"}
     for folder, found in read.items():
         assert listed[folder].split(":")[0] == (found.pop() if len(found) == 1 else "mixed"), folder
+
+
+def test_every_link_on_a_reader_page_resolves(edition):
+    """Every link to a file of the edition leads to one that exists, and every link to a place in a
+    page (#id) to an element with that id."""
+    broken = []
+    for page in reader_pages(edition) + [edition.parents[1] / "index.html"]:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for a in soup.find_all("a", href=True):
+            href = a["href"]
+            if re.match(r"[a-z]+:", href):  # the publishers' own sites, mail
+                continue
+            target, _, fragment = href.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            if not path.is_file():
+                broken.append(f"{page.name}: {href}")
+            elif fragment and path.suffix == ".html":
+                if BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find(id=fragment) is None:
+                    broken.append(f"{page.name}: {href} (no element with that id)")
+    assert broken == []

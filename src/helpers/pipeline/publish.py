@@ -157,15 +157,16 @@ def audit_page(executed: Path, *, provenance: dict, cache: Path | None = None) -
                      synthetic=provenance.get("synthetic_inputs", False))
 
 
-def edition_id(provenance: dict, now: dt.datetime | None = None) -> str:
-    """``<latest data month>_<UTC timestamp>``: sorts by data month, then by publication.
+def edition_id(provenance: dict, now: dt.datetime | None = None, month: str = "") -> str:
+    """``<data month>_<UTC timestamp>``: sorts by data month, then by publication. The month is the
+    edition's (``month``, YYYY-MM) when given, else the newest the sources cover.
 
     The timestamp keeps ids unique per run, so a second run on the same month's data publishes a
     new edition beside the one the board was given rather than overwriting it in place (which
     could not be done atomically, and would lose what was read).
     """
     now = now or dt.datetime.now(dt.UTC)
-    month = (provenance.get("periods") or ["unknown"])[-1]
+    month = month or (provenance.get("periods") or ["unknown"])[-1]
     return f"{month}_{now:%Y%m%dT%H%M%S%fZ}"
 
 
@@ -314,7 +315,7 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
 
 def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
             provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
-            csv_exports: list[str] = (), label: str = "", pages: list[Page] = ()) -> Path:
+            csv_exports: list[str] = (), label: str = "", pages: list[Page] = (), month: str = "") -> Path:
     """Build an edition and swap it in atomically; returns the edition folder.
 
     ``documents`` become board pages; ``pages`` go in the house shell as they are; every
@@ -332,7 +333,7 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     editions_dir.mkdir(parents=True, exist_ok=True)
     clear_leftovers(reports)
     started = time.time() - 1  # file times may be coarser than the clock
-    name = edition_id(provenance)
+    name = edition_id(provenance, month=month)
     staging = editions_dir / f"{STAGING}{name}"
     staging.mkdir()
     try:

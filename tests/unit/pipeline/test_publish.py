@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -335,3 +336,11 @@ def test_a_pages_sources_are_its_domains_and_those_it_uses():
     assert stages.figure_sources(stages.by_name()["report_qipp"]) == ["qipp_tracker"]
     scorecard = stages.figure_sources(stages.by_name()["report_scorecard"])
     assert "fingertips_practice" in scorecard and "rtt_full_csv" not in scorecard
+
+
+def test_an_edition_is_named_after_its_own_month_not_the_newest_any_source_covers():
+    now = dt.datetime(2026, 3, 2, 9, 15, tzinfo=dt.UTC)
+    provenance = {"periods": ["2025-11", "2026-02"]}
+    assert publish.edition_id(provenance, now, month="2025-12").startswith("2025-12_20260302T0915")
+    assert publish.edition_id(provenance, now).startswith("2026-02_")
+    assert publish.edition_id({}, now).startswith("unknown_")
