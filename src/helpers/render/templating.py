@@ -58,6 +58,14 @@ def _blank_if_none(value):
     return "" if value is None else value
 
 
+def css_string(text) -> Markup:
+    """``text`` as a quoted CSS string, for a stylesheet inside a page: every character but letters,
+    digits, spaces and plain punctuation written as a CSS escape, so no text can end the string or
+    the style element. (A space after an escape ends it, and is not part of the text.)"""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:;()-")
+    return Markup('"' + "".join(c if c in safe else f"\\{ord(c):06x} " for c in str(text)) + '"')
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The one environment (templates are compiled once and kept)."""
@@ -72,7 +80,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(integer=formats.integer, one_dp=formats.one_dp, percent=formats.percent,
-                       number=formats.number)
+                       number=formats.number, css_string=css_string)
     env.globals["static"] = static
     return env
 
