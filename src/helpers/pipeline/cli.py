@@ -145,7 +145,7 @@ def edition_label(root: Path) -> str:
 
 def publish_stage(root: Path) -> Path:
     from helpers.core import provenance
-    from helpers.pipeline import dictionary, publish
+    from helpers.pipeline import dictionary, exports, publish
 
     params = load_params(root)
     documents = [publish.Document(title=spec.document[0], file=spec.document[1], executed=root / spec.executed,
@@ -161,6 +161,7 @@ def publish_stage(root: Path) -> Path:
         title=_title(params),
         keep=int(params.get("publish", {}).get("keep_editions", 12)),
         csv_exports=params.get("publish", {}).get("csv_exports") or [], label=edition_label(root),
+        scope=exports.edition_scope(root, recorded_edition(root)),
         pages=[publish.Page(dictionary.TITLE, dictionary.FILE, dictionary.body(root, params))])
 
 
