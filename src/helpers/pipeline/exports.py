@@ -128,12 +128,11 @@ def within(frame: pd.DataFrame, column: str, codes: Iterable[str]) -> pd.DataFra
 
 # Decimals as the reports print each figure (see each domain's report.py):
 DECIMALS = {
-    # scorecard/report.py: scores, deprivation and every indicator value, limit and comparator with
-    # _number (one decimal place); registered patients and counts of indicators as whole numbers
+    # scorecard/report.py: scores (score_<domain> too), deprivation and every indicator value, limit and
+    # comparator with _number (one decimal place); registered patients and counts of indicators whole
     "scorecard_scores": {
-        "score": 1, "score_access": 1, "score_case_finding": 1, "score_prevention": 1, "previous_score": 1,
-        "score_change": 1, "context_imd_2019": 1, "context_list_size": 0, "indicators_banded": 0, "reds": 0,
-        "previous_reds": 0, "indicators_available": 0},
+        "score": 1, "previous_score": 1, "score_change": 1, "context_imd_2019": 1, "context_list_size": 0,
+        "indicators_banded": 0, "reds": 0, "previous_reds": 0, "indicators_available": 0},
     "scorecard_indicators": {
         "value": 1, "lower95": 1, "upper95": 1, "lower998": 1, "upper998": 1, "icb_value": 1, "england_value": 1},
     # rtt/report.py HEADLINE_MEASURES: html.percent and html.one_dp (one decimal place), html.integer
@@ -176,7 +175,9 @@ class Download:
 
 def scorecard_scores(scores: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame:
     """Overall scores of the edition's practices (scored and not scored), rounded as the report prints them."""
-    return rounded(within(scores, "practice_code", codes), DECIMALS["scorecard_scores"])
+    rows = within(scores, "practice_code", codes)
+    domains = {column: 1 for column in rows.columns if column.startswith("score")}  # one per scorecard domain
+    return rounded(rows, {**domains, **DECIMALS["scorecard_scores"]})
 
 
 INDICATOR_COLUMNS = ["practice_code", "practice_name", "indicator_id", "indicator_name", "section", "unit",
