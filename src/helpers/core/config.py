@@ -42,6 +42,15 @@ def table_file(domain: str, table: str) -> str:
     return f"{domain}_{table}.parquet"
 
 
+def download_stem(domain: str, table: str) -> str:
+    """The name (without ``.csv``) of a processed table's download: ``<domain>_<table>``, or the wider name
+    its domain package gives it in ``DOWNLOADS`` (a download covering more than the edition's ICB says so)."""
+    import importlib
+
+    names = getattr(importlib.import_module(f"helpers.domains.{domain}"), "DOWNLOADS", {})
+    return names.get(table, f"{domain}_{table}")
+
+
 def provenance_file(domain: str) -> str:
     return f"{domain}_provenance.json"
 

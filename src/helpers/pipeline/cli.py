@@ -132,23 +132,12 @@ def _title(params: dict) -> str:
     return (params.get("publish") or {}).get("title", "Commissioner performance reports")
 
 
-def current_edition(root: Path):
-    """The edition's ICB and data month (``Edition``), as the reports resolve them: the organisation
-    and period chosen for this run in build/run.yaml, else the top of params.yaml."""
-    from helpers.core.config import Project
-    from helpers.domains.organisation import edition
-    from helpers.pipeline import settings
-
-    scope = settings.edition(root, recorded_edition(root))
-    return edition.load(Project(root), scope["organisation"], scope["period"])
-
-
 def publish_stage(root: Path) -> Path:
     from helpers.core import provenance
-    from helpers.pipeline import dictionary, publish
+    from helpers.pipeline import dictionary, exports, publish
 
     params = load_params(root)
-    scope = current_edition(root)
+    scope = exports.edition_scope(root, recorded_edition(root))
     documents = [publish.Document(title=spec.document[0], file=spec.document[1], executed=root / spec.executed,
                                   domains=() if spec.domain == "board" else (spec.domain,),
                                   sources=() if spec.domain == "board" else tuple(stages.figure_sources(spec)))
@@ -161,8 +150,8 @@ def publish_stage(root: Path) -> Path:
         validation_dir=root / "build/validation", provenance=provenance.merged(root / "data/processed"),
         title=_title(params),
         keep=int(params.get("publish", {}).get("keep_editions", 12)),
-        csv_exports=params.get("publish", {}).get("csv_exports") or [], label=scope.label,
-        month=f"{scope.month:%Y-%m}", pages=[publish.Page(dictionary.TITLE, dictionary.FILE, dictionary.body(root, params))])
+        csv_exports=params.get("publish", {}).get("csv_exports") or [], label=scope.label, scope=scope,
+        pages=[publish.Page(dictionary.TITLE, dictionary.FILE, dictionary.body(root, params))])
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:

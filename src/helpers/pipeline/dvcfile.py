@@ -90,8 +90,16 @@ def publish_entry(csv_exports: list[str]) -> dict:
         if stage.kind == CLEANSE:
             deps.append(_validation(stage.domain))
     deps += _publish_tables(csv_exports)
+    deps += [f"{PROCESSED}/{table_file('organisation', 'practices')}"]  # the edition's practices
+    # the downloads are cut to the edition's ICB and month, suppressed as the scorecard's pages are,
+    # and say when a tracker's files are another organisation's
+    params = ["publish", *(stages.by_name()[name].params for name in DOWNLOAD_STAGES),
+              {RUN_FILE: [f"edition.{key}" for key in EDITION_KEYS]}]
     return {"cmd": f"python -m helpers.pipeline stage {PUBLISH}", "deps": list(dict.fromkeys(deps)),
-            "params": ["publish"], "outs": [{"reports": _keep()}]}
+            "params": params, "outs": [{"reports": _keep()}]}
+
+
+DOWNLOAD_STAGES = ("report_scorecard", "report_referrals", "report_qipp", "report_actions")
 
 
 def render(csv_exports: list[str]) -> str:

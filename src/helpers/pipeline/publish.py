@@ -264,10 +264,12 @@ class Page:
 
 def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
                    validation_dir: Path, provenance: dict, title: str, folders: list[Path],
-                   csv_exports: list[str] = (), label: str = "", pages: list[Page] = ()) -> list[dict]:
+                   csv_exports: list[str] = (), label: str = "", pages: list[Page] = (),
+                   scope: exports.Scope | None = None) -> list[dict]:
     """Every file of the edition, its own index last; returns the index's entries.
 
-    ``label`` (the organisation and data month) heads every page's masthead."""
+    ``label`` (the organisation and data month) heads every page's masthead; ``scope`` (its ICB,
+    month and practices) is what the downloads are cut to."""
     subtitle = label or f"Edition {name.split('_')[0]}"
     entries = []
     for doc in documents:
@@ -290,7 +292,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
                             "href": f"{folder.name}/index.html",
                             "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
     processed = root / "data" / "processed"
-    entries += exports.write(processed, staging / "downloads", exports.with_quarantines(processed, list(csv_exports)))
+    entries += exports.write(processed, staging / "downloads", exports.with_quarantines(processed, list(csv_exports)),
+                             scope)
     log.info("Building Data Docs")
     quality.build_edition_docs(validation_dir, staging / "data-docs", root, edition=name,
                                stages=validation_stages(root))
@@ -315,13 +318,15 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
 
 def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
             provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
-            csv_exports: list[str] = (), label: str = "", pages: list[Page] = (), month: str = "") -> Path:
+            csv_exports: list[str] = (), label: str = "", pages: list[Page] = (),
+            scope: exports.Scope | None = None) -> Path:
     """Build an edition and swap it in atomically; returns the edition folder.
 
     ``documents`` become board pages; ``pages`` go in the house shell as they are; every
     notebook in ``executed`` gets an audit copy; each of
     ``folders`` (e.g. ``build/packs``) is copied in under its own name. ``label`` names the
-    organisation and data month in every page's masthead (``Edition.label``).
+    organisation and data month in every page's masthead (``Edition.label``); the downloads are
+    cut to ``scope``, the edition's ICB, month and practices (``exports.edition_scope``).
 
     The order makes every instant safe to be killed at: (1) the whole edition, its index
     included, is built in a hidden staging folder; (2) one rename makes it a complete edition;
@@ -333,13 +338,13 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     editions_dir.mkdir(parents=True, exist_ok=True)
     clear_leftovers(reports)
     started = time.time() - 1  # file times may be coarser than the clock
-    name = edition_id(provenance, month=month)
+    name = edition_id(provenance, month=f"{scope.month:%Y-%m}" if scope else "")
     staging = editions_dir / f"{STAGING}{name}"
     staging.mkdir()
     try:
         entries = _build_edition(staging, root, name=name, documents=documents, executed=executed,
                                  validation_dir=validation_dir, provenance=provenance, title=title, folders=folders,
-                                 csv_exports=csv_exports, label=label, pages=pages)
+                                 csv_exports=csv_exports, label=label, pages=pages, scope=scope)
         edition = editions_dir / name
         os.rename(staging, edition)  # fails rather than merge into an existing edition
     except BaseException:

@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from helpers.core import provenance, quality
-from helpers.core.config import VALIDATION, Project
+from helpers.core.config import VALIDATION, Project, download_stem
 from helpers.core.errors import PipelineError, SourceFormatError
 from helpers.core.settings import Settings
 from helpers.domains.actions import measures as action_plan
@@ -480,7 +480,7 @@ def _quarantined(ctx: ReportData, path: Path) -> tuple[str, list[html.Fragment]]
               .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
     # the rows themselves are a download published with the paper (pipeline.exports), not pages of a table
     download = template("board/quarantine_download.html", rows=len(q), domain=domain,
-                        href=f"downloads/{path.stem}.csv")
+                        href=f"downloads/{download_stem(domain, 'quarantine')}.csv")
     return domain, [html.table(counts, caption=f"Quarantined rows from {domain}, by source and reason",
                                formats={"Rows": html.integer}), download]
 
