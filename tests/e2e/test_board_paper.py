@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from support import REAL, ROOT
-from support.browser import Browser, axe_source
+from support.browser import Browser, a4_css_pixels, axe_source, pdf_destinations, pdf_links
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ def test_sections_in_order_with_headings_that_do_not_skip(soup):
     for (before, _), (after, text) in zip(headings, headings[1:]):
         assert after <= before + 1, f"heading level skipped at {text!r}"
     top = [t for level, t in headings if level == 2]
-    order = ["Cover sheet", "Executive summary of exceptions", "Summary of measures", "Exception:",
+    order = ["Cover sheet", "Executive summary of exceptions", "Summary matrix", "Summary of measures", "Exception:",
              "Referral to treatment waiting times", "Appendix A: data quality", "Appendix B: methods and provenance"]
     positions = [next(i for i, t in enumerate(top) if t.startswith(o)) for o in order]
     assert positions == sorted(positions), top
@@ -88,6 +88,71 @@ def test_summary_table_lists_every_measure_with_icons_in_words(paper, soup):
     assert refs == [m["reference"] for m in catalogue]
     for svg in table.find_all("svg"):
         assert svg["aria-label"] and svg.find_next_sibling(class_="icon-text").get_text() == svg["aria-label"]
+
+
+def _icon_key(cell) -> str | None:
+    """The icon a summary-table cell shows, from its class (``icon concern-high``: concern_high; ``icon none``: None)."""
+    kind = next(c for c in cell.select_one("span.icon")["class"] if c != "icon")
+    return None if kind == "none" else kind.replace("-", "_")
+
+
+def test_the_summary_matrix_places_every_measure_of_the_table_once_with_the_same_icons(paper, soup):
+    project, _ = paper
+    table = next(t for t in soup.find_all("table") if t.caption.get_text().startswith("Measures at a glance"))
+    heads = [th.get_text(strip=True) for th in table.thead.find_all("th")]
+    rows = {tr.th.get_text(strip=True): dict(zip(heads[1:], tr.find_all("td"))) for tr in table.tbody.find_all("tr")}
+    section = soup.select_one("section.summary-matrix")
+    items = section.select("li.matrix-measure")
+    assert sorted(li["data-ref"] for li in items) == sorted(rows)  # each measure of the table exactly once
+    charted = set(pd.read_parquet(project / "data/processed/board_measures.parquet")["reference"])
+    assert charted and charted <= set(rows)
+    for li in items:
+        ref, row = li["data-ref"], rows[li["data-ref"]]
+        variation, assurance = _icon_key(row["Variation"]), _icon_key(row["Assurance"])
+        assert (li["data-variation"] or None, li["data-assurance"] or None) == (variation, assurance), ref
+        words = [t.get_text(strip=True) for t in (row["Variation"].select(".icon-text") + row["Assurance"].select(".icon-text"))]
+        assert [svg["aria-label"] for svg in li.select(".icon svg")] == words, ref
+        # the cell: the column by the kind of variation, the row by the assurance (or whether there is a target)
+        column = "none" if variation is None else variation if variation == "common_cause" else variation.rsplit("_", 1)[0]
+        line = assurance or ("no_target" if row["Target"].get_text(strip=True) == "none" else "none")
+        cell = li.find_parent("td")
+        assert (cell["data-variation-group"], cell["data-assurance-group"]) == (column, line), ref
+        assert li.select_one(".latest").get_text(strip=True) == row["Latest"].get_text(strip=True), ref
+        spark = li.select_one("svg.sparkline")
+        if ref in charted:
+            assert spark is not None and spark["role"] == "img", ref
+            name = row["Measure"].get_text(strip=True)
+            assert spark["aria-label"].startswith(f"Sparkline of {name}, ") and spark.title.get_text() == spark["aria-label"]
+            months = int(re.search(r", (\d+) months from ", spark["aria-label"])[1])
+            assert len(spark.find("polyline")["points"].split()) == months, ref
+        else:
+            assert spark is None and "Not charted" in li.get_text(), ref
+    assert section.find_parent("nav") is None and soup.select_one('nav.contents a[href="#summary-matrix"]')
+
+
+def test_printed_to_pdf_it_has_a_contents_page_the_matrix_on_one_page_and_no_table_past_the_page(paper, soup):
+    """Chromium's print: a page that holds the contents' links (each to a later page), the summary matrix alone on
+    one page, and, laid out at A4's width less house.css's 15 mm margins, no table or cell past the page."""
+    _, path = paper
+    contents = [a["href"][1:] for a in soup.select("nav.contents a")]
+    width, height = a4_css_pixels(15)
+    with Browser() as browser:
+        pdf, pages = browser.print_to_pdf(browser.open(path.resolve().as_uri()))
+        session = browser.open_as_printed(path.resolve().as_uri(), width)
+        overflow = browser.tables_past_the_page(session, width)
+        matrix_height = browser.evaluate(session, "document.querySelector('section.summary-matrix')"
+                                                  ".getBoundingClientRect().height")
+    links = [list(dict.fromkeys(dests)) for dests in pdf_links(pdf)]  # a link over two lines is two annotations
+    assert len(links) == pages
+    contents_page = next((i for i, dests in enumerate(links) if dests == contents), None)
+    assert contents_page is not None and contents_page < 4, links[:4]
+    landing = pdf_destinations(pdf)
+    assert all(landing[d] > contents_page for d in contents)
+    assert [landing[d] for d in contents] == sorted(landing[d] for d in contents)
+    after = contents[contents.index("summary-matrix") + 1]
+    assert landing[after] == landing["summary-matrix"] + 1  # the matrix is one page, the next section the next
+    assert 0 < matrix_height <= height
+    assert overflow == []
 
 
 def test_processed_outputs_and_quarantine(paper):

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from helpers.domains.scorecard import packs
 from helpers.pipeline import publish, stages
-from support.browser import Browser
+from support.browser import Browser, a4_css_pixels
 
 # what a page loads: each tag's address attributes (a plain <a href> is a link, not a load)
 LOADS = {"script": ("src",), "link": ("href",), "img": ("src", "srcset"), "iframe": ("src",), "frame": ("src",),
@@ -162,19 +162,10 @@ def test_a_pack_page_is_the_house_shell_and_publishing_names_its_edition():
 def test_a_pack_printed_on_a4_fits_its_tables_to_the_page_width(edition):
     """Laid out as for print at A4's width less the margins, no table or cell runs past the page."""
     pack = sorted(p for p in (edition / "packs").glob("*.html") if p.name != "index.html")[0]
-    width = round((210 - 2 * 12) / 25.4 * 96)  # A4 less packs.PACK_CSS's 12 mm margins, in CSS pixels
+    width, _ = a4_css_pixels(12)  # A4 less packs.PACK_CSS's 12 mm margins
     with Browser() as browser:
-        session = browser.open("about:blank")
-        browser.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-        browser.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 1123, "deviceScaleFactor": 1,
-                                                            "mobile": False}, session=session)
-        browser.events.clear()  # wait for this page's load, not about:blank's
-        browser.send("Page.navigate", {"url": pack.as_uri()}, session=session)
-        browser.wait_for("Page.loadEventFired", session)
-        overflow = browser.evaluate(session, f"""[...document.querySelectorAll('table')].flatMap(t =>
-            [t, ...t.querySelectorAll('th, td')].filter(e => e.getBoundingClientRect().right > {width} + 0.5
-                                                              || e.scrollWidth > e.clientWidth + 1)
-              .map(e => e.tagName + ': ' + e.innerText.slice(0, 40)))""")
+        session = browser.open_as_printed(pack.as_uri(), width)
+        overflow = browser.tables_past_the_page(session, width)
         tables = browser.evaluate(session, "document.querySelectorAll('table').length")
     assert tables >= 1
     assert overflow == []

@@ -42,6 +42,12 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-extensions", "--disable-dev-shm-usage")
 
 A4_INCHES = (210 / 25.4, 297 / 25.4)
+A4_MM = (210, 297)
+
+
+def a4_css_pixels(margin_mm: float) -> tuple[int, int]:
+    """The width and height of an A4 page less ``margin_mm`` on every side, in CSS pixels (96 to the inch)."""
+    return tuple(round((side - 2 * margin_mm) / 25.4 * 96) for side in A4_MM)
 
 
 def integrity_ok(data: bytes, integrity: str) -> bool:
@@ -88,6 +94,69 @@ def pdf_page_count(pdf: bytes) -> int:
         except zlib.error:
             pass
     return count
+
+
+_OBJECT = re.compile(rb"(?<![0-9])(\d+)\s+0\s+obj\b")
+_REF = rb"(\d+)\s+0\s+R"
+
+
+def _pdf_objects(pdf: bytes) -> dict[int, bytes]:
+    """Each object's dictionary text by object number (a stream's data left out); stdlib only, for the PDFs
+    Chromium writes (objects in the file, not in object streams)."""
+    objects = {}
+    for found in _OBJECT.finditer(pdf):
+        end = pdf.find(b"endobj", found.end())
+        if end != -1:
+            objects[int(found[1])] = re.split(rb"\bstream\r?\n", pdf[found.end():end], maxsplit=1)[0]
+    return objects
+
+
+def _pdf_name(raw: bytes) -> str:
+    """A PDF name or string as text (``#xx`` escapes in a name decoded)."""
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), raw).decode("utf-8", "replace")
+
+
+def _pdf_pages(objects: dict[int, bytes]) -> list[int]:
+    """The page objects in reading order, from the root of the page tree."""
+    root = next(n for n, text in objects.items() if re.search(rb"/Type\s*/Pages\b", text) and b"/Parent" not in text)
+
+    def kids(number: int) -> list[int]:
+        text = objects[number]
+        if not re.search(rb"/Type\s*/Pages\b", text):
+            return [number]
+        listed = re.search(rb"/Kids\s*\[([^\]]*)\]", text)[1]
+        return [page for kid in re.findall(_REF, listed) for page in kids(int(kid))]
+    return kids(root)
+
+
+def pdf_links(pdf: bytes) -> list[list[str]]:
+    """For each page of a PDF, in order, the named destinations its links go to (a link to an anchor of the
+    page printed, ``#id``, is a named destination ``id`` in the PDFs Chromium writes)."""
+    objects = _pdf_objects(pdf)
+    pages = []
+    for page in _pdf_pages(objects):
+        annots = re.search(rb"/Annots\s*(?:\[([^\]]*)\]|" + _REF + rb")", objects[page])
+        listed = b"" if annots is None else annots[1] if annots[1] is not None else \
+            re.search(rb"\[([^\]]*)\]", objects[int(annots[2])])[1]
+        dests = []
+        for ref in re.findall(_REF, listed):
+            dest = re.search(rb"/(?:Dest|D)\s*(?:/([^\s/\[\]<>()]+)|\(([^)]*)\))", objects.get(int(ref), b""))
+            if dest and b"/Link" in objects[int(ref)]:
+                dests.append(_pdf_name(dest[1] or dest[2]))
+        pages.append(dests)
+    return pages
+
+
+def pdf_destinations(pdf: bytes) -> dict[str, int]:
+    """The PDF's named destinations (``/Dests``): each name and the index of the page it leads to."""
+    objects = _pdf_objects(pdf)
+    index = {page: i for i, page in enumerate(_pdf_pages(objects))}
+    catalogue = next(text for text in objects.values() if re.search(rb"/Type\s*/Catalog\b", text))
+    dests = re.search(rb"/Dests\s*" + _REF, catalogue)
+    if dests is None:
+        return {}
+    return {_pdf_name(name): index[int(page)]
+            for name, page in re.findall(rb"/([^\s/\[\]<>()]+)\s*\[\s*" + _REF, objects[int(dests[1])])}
 
 
 class Browser:
@@ -186,6 +255,26 @@ class Browser:
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_for("Page.loadEventFired", session)
         return session
+
+    def open_as_printed(self, url: str, width: int, height: int = 1123) -> str:
+        """A new page loaded with ``url`` laid out as for print: print media rules, and a viewport as wide as the
+        printed page's content (:func:`a4_css_pixels`); returns its session id."""
+        session = self.open("about:blank")
+        self.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
+                                                         "mobile": False}, session=session)
+        self.events.clear()  # wait for this page's load, not about:blank's
+        self.send("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        return session
+
+    def tables_past_the_page(self, session: str, width: int) -> list[str]:
+        """Every table, and cell of a table, that runs past ``width`` or past its own box (cut or scrolled),
+        as its tag and the start of its text; empty when every table fits."""
+        return self.evaluate(session, f"""[...document.querySelectorAll('table')].flatMap(t =>
+            [t, ...t.querySelectorAll('th, td')].filter(e => e.getBoundingClientRect().right > {width} + 0.5
+                                                              || e.scrollWidth > e.clientWidth + 1)
+              .map(e => e.tagName + ': ' + e.innerText.slice(0, 40)))""")
 
     def evaluate(self, session: str, expression: str):
         result = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,

@@ -3,7 +3,8 @@
 ``build`` is the stage's work: read the national workbooks, gate them, evaluate every measure
 of the catalogue with SPC, gate the result and write ``data/processed/board_*``. The
 ``*_section`` functions render their templates (``render/templates/board/``) for the notebook to
-display in order: cover sheet, summary of exceptions, summary table, exception pages (SPC chart,
+display in order: cover sheet, summary of exceptions, summary matrix (``matrix``: every measure in
+the cell of its variation and assurance icons, with a sparkline), summary table, exception pages (SPC chart,
 commentary, actions), the domain sections of the stages named in ``params.yaml`` (``board:
 sections:``), a data-quality appendix and a methods and provenance appendix.
 
@@ -28,6 +29,7 @@ from helpers.core.config import VALIDATION, Project, download_stem
 from helpers.core.errors import PipelineError, SourceFormatError
 from helpers.core.settings import Settings
 from helpers.domains.actions import measures as action_plan
+from helpers.domains.board import matrix as grid
 from helpers.domains.board import measures as board
 from helpers.domains.board.settings import ReportSettings
 from helpers.domains.organisation import edition
@@ -177,13 +179,15 @@ _ICON = {
 }
 
 
-def icon(key: str | None, kind: str) -> html.Fragment:
-    """An icon (``render/icons/<kind>.svg``, labelled for screen readers) followed by its meaning in words."""
+def icon(key: str | None, kind: str, words: bool = True) -> html.Fragment:
+    """An icon (``render/icons/<kind>.svg``, labelled for screen readers) followed by its meaning in words
+    (``words=False``: the icon alone, its meaning in its label and title only, for the summary matrix)."""
     if key is None:
-        return template("board/icon.html", key=None)
+        return template("board/icon.html", key=None, words=words)
     fill, letter, arrow = _ICON[key]
     text = (spc.VARIATION_TEXT if kind == "variation" else spc.ASSURANCE_TEXT)[key]
-    return template("board/icon.html", key=key, kind=kind, text=text, fill=fill, letter=letter, arrow=arrow)
+    return template("board/icon.html", key=key, kind=kind, text=text, fill=fill, letter=letter, arrow=arrow,
+                    words=words)
 
 
 def style() -> html.Fragment:
@@ -280,6 +284,46 @@ def exceptions_section(ctx: ReportData) -> html.Fragment:
     return template("board/exceptions.html", measures=len(ctx.results), rule_set=ctx.cfg.name, exceptions=exceptions,
                     stale_after=stale_after,
                     stale=[r for r in ctx.results if r.months_behind is not None and r.months_behind > stale_after])
+
+
+def sparkline_alt(result: board.Result) -> str:
+    """The sparkline in words: months, latest value, lowest and highest, and the target."""
+    p, m = result.points, result.measure
+    values = p["value"]
+    text = (f"Sparkline of {m.name}, {len(p)} months from {p['period'].iloc[0]:%B %Y} to {p['period'].iloc[-1]:%B %Y}: "
+            f"latest {value_text(values.iloc[-1], m.unit)}, lowest {value_text(values.min(), m.unit)}, "
+            f"highest {value_text(values.max(), m.unit)}")
+    return text + (f"; target {value_text(m.target, m.unit)}." if m.target is not None else "; no target.")
+
+
+def _matrix_entry(ctx: ReportData, r: board.Result) -> dict:
+    """One measure in its cell of the summary matrix: name, latest value, its icons and sparkline."""
+    m = r.measure
+    spark = None
+    if r.points is not None:
+        line = grid.sparkline(r.points["value"], m.target)
+        spark = {"line": line, "alt": sparkline_alt(r), "colour": CLASS_COLOURS[r.points["point_class"].iloc[-1]]}
+    return {"reference": m.reference, "name": m.name, "variation_key": r.variation or "",
+            "assurance_key": r.assurance or "", "latest": value_text(r.latest_value, m.unit, ctx.settings.suppress_below),
+            "when": "no data" if r.latest_period is None else f"{r.latest_period:%b %Y}",
+            "context": not r.headline, "anchor": _anchor(m.reference) if any(r is e for e in ctx.exceptions) else None,
+            "variation": icon(r.variation, "variation", words=False) if r.variation else None,
+            "assurance": icon(r.assurance, "assurance", words=False) if r.assurance else None,
+            "sparkline": spark}
+
+
+def matrix_section(ctx: ReportData) -> html.Fragment:
+    """Every measure on one page, in the cell of its variation (columns) and assurance (rows) icons.
+
+    The icons are those of ``ctx.results``, the very results the summary table and the charts show."""
+    found = grid.group(ctx.results)
+    rows = [{"key": a, "heading": heading,
+             "cells": [{"variation": v, "assurance": a, "heading": v_heading,
+                        "measures": [_matrix_entry(ctx, r) for r in found.cell(a, v)]}
+                       for v, v_heading in found.columns]}
+            for a, heading in found.rows]
+    return template("board/matrix.html", columns=found.columns, rows=rows, measures=len(ctx.results),
+                    rule_set=ctx.cfg.name)
 
 
 def summary_table(ctx: ReportData) -> pd.DataFrame:
