@@ -688,6 +688,7 @@ class Sparkline:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        plots.use_house_style()  # the same lines wherever the first chart is drawn
         self.figure = Figure(figsize=self.SIZE, dpi=dpi or PACK_DPI * 1.6, facecolor="white")
         self.canvas = FigureCanvasAgg(self.figure)
         ax = self.figure.add_axes((0.03, 0.08, 0.94, 0.86))

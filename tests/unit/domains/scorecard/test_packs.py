@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from bs4 import BeautifulSoup
 from PIL import Image
 
 from helpers.domains.scorecard import packs, report
@@ -107,8 +108,10 @@ def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypa
     for path, code in zip(written, codes):
         page = path.read_text(encoding="utf-8")
         assert f"<title>{names[code]} ({code})</title>" in page.replace("&#x27;", "'").replace("&amp;", "&")
-        # one picture, none for a practice with no values
-        assert page.count("data:image/png;base64,") == int(code in set(latest["practice_code"]))
+        # one funnel picture, none for a practice with no values; a spine chart for one with indicators
+        alts = [img["alt"] for img in BeautifulSoup(page, "html.parser").find_all("img")]
+        assert sum(a.startswith("Funnel plots of") for a in alts) == int(code in set(latest["practice_code"]))
+        assert sum(a.startswith("Spine chart of") for a in alts) == int(code in set(data.indicators["practice_code"]))
         words = re.sub(r"data:image/png;base64,[^\"]+", "", page)
         assert not re.search(r"\b(None|NaN|nan)\b", words), code
 
