@@ -42,8 +42,9 @@ PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"  # one pack, in Jupyte
 SCORECARD_PAGE = "../gp-practice-scorecard.html"
 EDITION_INDEX = "../index.html"
 
-# A pack prints on two A4 pages: the summary and table on the first; the spine chart, the trends
-# and the funnel plots on the second. The table is laid out to the printed width (fixed columns,
+# A pack prints on two A4 pages: the summary and table on the first (its last rows go on over the
+# page where the list of what to look at is long); the spine chart, the trends and the funnel plots
+# on the second. The table is laid out to the printed width (fixed columns,
 # small type, wrapping) so that no column is cut off, and the figures are scaled to what is left
 # of a page. The trends sit side by side, in print as on screen.
 PACK_CSS = """
@@ -60,24 +61,29 @@ details.spine-data { margin: 0 0 12px; }
   h2, h2.keep { break-before: auto; break-after: avoid; font-size: 11pt; margin: 6pt 0 3pt; }
   .banner { margin: 4pt 0; padding: 4pt 8pt; }
   .kpis { gap: 4pt; margin: 4pt 0; }
-  .kpi { min-width: 0; padding: 3pt 6pt; border-top-width: 3pt; }
-  .kpi .value { font-size: 12pt; }
-  .kpi .label { font-size: 7.5pt; }
+  .kpi { min-width: 0; padding: 2pt 5pt; border-top-width: 3pt; }
+  .kpi .value { font-size: 10.5pt; line-height: 1.2; }
+  .kpi .label { font-size: 7pt; line-height: 1.2; }
   p { margin: 3pt 0; }
   table.report { width: 100%; min-width: 0; table-layout: fixed; font-size: 7.5pt; margin: 4pt 0; }
+  table.report { break-inside: auto; }  /* a long table goes on over the page, a row never split */
+  table.report tr { break-inside: avoid; }
   table.report th, table.report td { padding: 2pt 3pt; overflow-wrap: break-word; }
-  table.report th:nth-child(1) { width: 5.5%; }
-  table.report th:nth-child(2) { width: 14.5%; }
-  table.report th:nth-child(3), table.report th:nth-child(4), table.report th:nth-child(7) { width: 6.5%; }
-  table.report th:nth-child(n+8):nth-child(-n+10), table.report th:nth-child(5), table.report th:nth-child(6) {
-    width: 7.5%; }
-  table.report th:nth-child(11) { width: 12.5%; }
-  table.report th:nth-child(12) { width: 9.5%; }
+  table.report th { font-size: 7pt; }
+  table.report th:nth-child(1), table.report th:nth-child(3), table.report th:nth-child(4),
+  table.report th:nth-child(7) { width: 6.5%; }
+  table.report th:nth-child(2) { width: 14%; }
+  table.report th:nth-child(5), table.report th:nth-child(6) { width: 7%; }
+  table.report th:nth-child(8) { width: 7.5%; }
+  table.report th:nth-child(9), table.report th:nth-child(10) { width: 9%; }
+  table.report th:nth-child(11) { width: 11.5%; }
+  table.report th:nth-child(12) { width: 9%; }
   .status { white-space: normal; padding: 0 2pt; }
   details.spine-data { display: none; }
   figure { break-inside: avoid; margin: 3pt 0; }
   figure img { display: block; width: auto; max-width: 100%; max-height: 225mm; margin: 0 auto; }
   figcaption { font-size: 7.5pt; }
+  .trends { break-inside: avoid; }
   .sparklines { grid-template-columns: repeat(5, 1fr); gap: 0 4mm; }
   .sparklines figure img { width: 100%; max-height: none; }
   footer { padding: 4pt 0; font-size: 7pt; }

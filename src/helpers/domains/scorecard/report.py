@@ -457,7 +457,7 @@ SPINE_ENGLAND = html.NHS_DARK_BLUE
 SPINE_POINT = {"s": 36, "edgecolors": html.NHS_DARK_GREY, "linewidths": 1}
 SPINE_COLUMNS = ["indicator_id", "indicator_name", "polarity", "unit", "period", "value", "compared_to_icb",
                  "england_value"]
-SPINE_ROW_INCHES, SPINE_EDGE_INCHES = 0.22, 0.62
+SPINE_ROW_INCHES, SPINE_EDGE_INCHES = 0.2, 0.6
 
 
 def _spread(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -854,7 +854,7 @@ def funnel_key(bands) -> list:
 
 
 FUNNEL_COLUMNS = 4
-FUNNEL_ROW_INCHES, FUNNEL_KEY_INCHES = 2.45, 0.35
+FUNNEL_ROW_INCHES, FUNNEL_KEY_INCHES = 2.2, 0.35
 
 
 def funnel_figure_panels(indicators: pd.DataFrame, catalogue: list, dpi: float = PACK_DPI,
