@@ -2,9 +2,11 @@
 
 Design: what every pack of an organisation shares is computed once for all of them: the
 processed tables and the organisation's published (suppressed) indicators and scores
-(:func:`helpers.domains.scorecard.report.load`), and the peer funnel plots, drawn once as a
-picture with each practice's place on it (:class:`~helpers.domains.scorecard.report.FunnelLayer`).
-A pack then costs its own table, its own circles on a copy of that picture, and its page. Packs
+(:func:`helpers.domains.scorecard.report.load`), the peer funnel plots, drawn once as a
+picture with each practice's place on it (:class:`~helpers.domains.scorecard.report.FunnelLayer`),
+and the spine chart of the ICB's practices (:class:`~helpers.domains.scorecard.report.SpineLayer`).
+A pack then costs its own table, its own circles and points on copies of those pictures, its small
+trend charts (one figure, its lines moved for each) and its page. Packs
 are rendered on every core when there are enough of them to pay for starting the processes
 (:func:`render`): each process is handed the shared work, not made to repeat it.
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from helpers.core.config import Project
 from helpers.domains.scorecard import report as scorecard_report
-from helpers.domains.scorecard.report import PACKS_DIR, FunnelLayer, ReportData, pack_file
+from helpers.domains.scorecard.report import PACKS_DIR, FunnelLayer, ReportData, SpineLayer, pack_file
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.render import html, template
 
@@ -148,22 +150,25 @@ def render(data: ReportData, codes: list[str], facts: dict, out_dir: Path, *, wo
            layers: list[FunnelLayer] | None = None) -> list[Path]:
     """Write a pack for each of ``codes`` into ``out_dir``; on ``workers`` processes (default: one
     per core) when there are at least :data:`MIN_PACKS_PER_PROCESS` packs for each, else here. The
-    funnel layers (one per set of indicators the practices have values for) are drawn first, once."""
+    funnel layers (one per set of indicators the practices have values for) and the spine layers (one
+    per set of indicators their tables show) are drawn first, once, and handed to the processes."""
     if layers is None:
         layers = scorecard_report.funnel_layers(data.indicators, data.catalogue, codes)
+    spines = scorecard_report.spine_layers(data.indicators, codes)
     workers = max(1, min(workers or default_workers(), len(codes) // MIN_PACKS_PER_PROCESS))
     started = time.perf_counter()
     if workers == 1:
         scorecard_report.ensure_layers(data.indicators, data.catalogue, layers)
+        scorecard_report.use_spine_layers(data.indicators, spines)
         written = [write_pack(data, code, facts, out_dir) for code in codes]
     else:
-        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layers)
+        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layers, spines)
     log.info("%d packs in %.1f s on %d process(es)", len(written), time.perf_counter() - started, workers)
     return written
 
 
 def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_dir: Path, workers: int,
-                         layers: list[FunnelLayer]) -> list[Path]:
+                         layers: list[FunnelLayer], spines: list[SpineLayer]) -> list[Path]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -181,7 +186,7 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
         context.set_forkserver_preload(["helpers.domains.scorecard.report"])
     chunks = [codes[i::workers * 4] for i in range(workers * 4)]  # interleaved: even work each
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
-                             initargs=(data, facts, out_dir, layers)) as pool:
+                             initargs=(data, facts, out_dir, layers, spines)) as pool:
         done = list(pool.map(_worker_render, [c for c in chunks if c]))
     by_code = {path.stem: path for paths in done for path in paths}
     return [by_code[pack_file(code)[:-5]] for code in codes]
@@ -190,8 +195,10 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
 _WORKER: dict = {}
 
 
-def _worker_start(data: ReportData, facts: dict, out_dir: Path, layers: list[FunnelLayer]) -> None:
+def _worker_start(data: ReportData, facts: dict, out_dir: Path, layers: list[FunnelLayer],
+                  spines: list[SpineLayer]) -> None:
     scorecard_report.ensure_layers(data.indicators, data.catalogue, layers)
+    scorecard_report.use_spine_layers(data.indicators, spines)
     _WORKER.update(data=data, facts=facts, out_dir=out_dir)
 
 

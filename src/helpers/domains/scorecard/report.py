@@ -619,18 +619,45 @@ class SpineMarker:
 _SPINES: dict = {}
 
 
-def _spine_marker(indicators: pd.DataFrame, rows: pd.DataFrame) -> SpineMarker:
-    """The spine layer of these rows' indicators and its marker, drawn once while the same frame of
-    indicators is asked about: packs showing the same indicators share one."""
+def _spine_markers(indicators: pd.DataFrame) -> dict:
+    """The spine markers kept for this frame of indicators (a run of packs), by set of indicators."""
     if _SPINES.get("indicators") is not indicators or _SPINES.get("length") != len(indicators):
         _SPINES.clear()
         _SPINES.update(indicators=indicators, length=len(indicators), markers={})  # the frame kept: its id unique
-    markers, key = _SPINES["markers"], tuple(rows["indicator_id"])
+    return _SPINES["markers"]
+
+
+def _spine_marker(indicators: pd.DataFrame, rows: pd.DataFrame) -> SpineMarker:
+    """The spine layer of these rows' indicators and its marker, drawn once while the same frame of
+    indicators is asked about (unless handed over, :func:`use_spine_layers`): packs showing the same
+    indicators share one."""
+    markers, key = _spine_markers(indicators), tuple(rows["indicator_id"])
     if key not in markers:
         if len(markers) >= _MAX_LAYERS:
             markers.clear()
         markers[key] = SpineMarker(spine_layer(rows))
     return markers[key]
+
+
+def spine_layers(indicators: pd.DataFrame, codes) -> list[SpineLayer]:
+    """A spine layer for each distinct set of indicators the packs of ``codes`` show: all the drawing
+    their spine charts need."""
+    layers: dict = {}
+    for code in codes:
+        rows = spine_rows(indicators, code)
+        key = tuple(rows["indicator_id"])
+        if key and key not in layers:
+            layers[key] = spine_layer(rows)
+    return list(layers.values())
+
+
+def use_spine_layers(indicators: pd.DataFrame, layers: list[SpineLayer]) -> None:
+    """Use ``layers`` (drawn elsewhere, from these indicators) for the spine charts of these indicators'
+    packs, each for the packs showing its set of indicators."""
+    markers = _spine_markers(indicators)
+    for layer in layers:
+        if not (layer.ids in markers and markers[layer.ids].layer is layer):
+            markers[layer.ids] = SpineMarker(layer)
 
 
 def spine_alt(rows: pd.DataFrame) -> str:

@@ -91,6 +91,15 @@ def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypa
     drawn = []
     original = report.funnel_layer
     monkeypatch.setattr(report, "funnel_layer", lambda *a, **k: drawn.append(1) or original(*a, **k))
+    spined = []
+    original_spine = report.spine_layer
+    monkeypatch.setattr(report, "spine_layer", lambda *a, **k: spined.append(1) or original_spine(*a, **k))
+    # the sets of indicators the packs' spine charts show: each practice's latest rows of an indicator
+    # some practice has a value for
+    newest = data.indicators[data.indicators["period_rank"] == 1]
+    valued = set(newest.loc[newest["value"].notna(), "indicator_id"])
+    spine_sets = {frozenset(set(newest.loc[newest["practice_code"] == c, "indicator_id"]) & valued) for c in codes}
+    spine_sets -= {frozenset()}
     # the sets of indicators practices have values for, straight from the published rows
     latest = data.indicators[(data.indicators["period_rank"] == 1) & data.indicators["value"].notna()
                              & (data.indicators["denominator"] > 0) & data.indicators["type"].isin(["proportion", "rate"])]
@@ -98,9 +107,11 @@ def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypa
     assert len(sets) >= 2  # the samples have a practice without immunisation figures
     written = packs.render(data, codes, facts, here, workers=1)
     assert len(drawn) == len(sets)  # the funnel panels drawn once for each set, for all the packs
+    assert len(spined) == len(spine_sets) >= 1  # and the spine chart's ranges
     monkeypatch.setattr(packs, "MIN_PACKS_PER_PROCESS", 1)
     parallel = packs.render(data, codes, facts, there, workers=2)
     assert len(drawn) == 2 * len(sets)  # once more, here: the processes are handed the layers
+    assert len(spined) == 2 * len(spine_sets)
     assert [p.name for p in written] == [p.name for p in parallel] == [f"{c}.html" for c in codes]
     for a, b in zip(written, parallel):
         assert a.read_bytes() == b.read_bytes(), a.name
