@@ -695,19 +695,28 @@ def spine_chart(indicators: pd.DataFrame, practice_code: str) -> tuple[str, str]
     return figure, table
 
 
+TREND_COLUMNS = ["indicator_name", "type", "unit", "period", "value", "icb_value"]
+
+
 def trend_rows(indicators: pd.DataFrame, practice_code: str) -> dict[str, pd.DataFrame]:
     """The practice's values by period (with the ICB's) for each indicator it has a value for in two
     or more periods, in the pack table's order: what its trend charts show."""
     own = practice_rows(indicators, practice_code).dropna(subset=["value"])
-    own = own.sort_values(["section", "indicator_id", "period"])
-    return {ind: rows[["indicator_name", "type", "unit", "period", "value", "icb_value"]].reset_index(drop=True)
-            for ind, rows in own.groupby("indicator_id", sort=False) if rows["period"].nunique() >= 2}
+    # as plain lists: a few rows a practice, read many times over
+    ids, sections, periods = own["indicator_id"].tolist(), own["section"].tolist(), own["period"].tolist()
+    columns = {c: own[c].tolist() for c in TREND_COLUMNS}
+    by_indicator: dict = {}
+    for i in sorted(range(len(ids)), key=lambda i: (sections[i], ids[i], periods[i])):
+        by_indicator.setdefault(ids[i], []).append(i)
+    return {ind: pd.DataFrame({c: [columns[c][i] for i in rows] for c in TREND_COLUMNS}, dtype=object)
+            .astype({"value": float, "icb_value": float})
+            for ind, rows in by_indicator.items() if len({periods[i] for i in rows}) >= 2}
 
 
 class Sparkline:
     """A small chart of the practice's value by period (solid, with points) and the ICB's (dashed),
-    its axis from zero, with no words on it (they are in its caption): one figure, its lines moved
-    for each chart."""
+    its axis from zero, with no words on it (they are in its caption): one figure, drawn once, its
+    lines moved and drawn again over a copy of its background for each chart."""
 
     SIZE = (1.6, 0.62)
 
@@ -729,16 +738,26 @@ class Sparkline:
         self.icb, = ax.plot([], [], color=html.NHS_BLUE, linestyle="--", linewidth=1.1)
         self.own, = ax.plot([], [], color=html.NHS_DARK_GREY, marker="o", markersize=2.6, linewidth=1.4)
         self.ax = ax
+        self.lines = (self.top, self.icb, self.own)
+        for line in self.lines:
+            line.set_visible(False)
+        self.canvas.draw()
+        self.clean = self.canvas.copy_from_bbox(self.figure.bbox)  # the background every chart shares
+        for line in self.lines:
+            line.set_visible(True)
 
     def pixels(self, rows: pd.DataFrame) -> np.ndarray:
         x = np.arange(len(rows), dtype=float)
+        top = sparkline_top(rows)
         self.icb.set_data(x, rows["icb_value"].to_numpy(float))
         self.own.set_data(x, rows["value"].to_numpy(float))
         self.ax.set_xlim(-0.25, len(rows) - 0.75)
-        self.ax.set_ylim(0, sparkline_top(rows))
+        self.ax.set_ylim(0, top)
         plots.from_zero(self.ax)
-        self.top.set_ydata([sparkline_top(rows)] * 2)
-        self.canvas.draw()
+        self.top.set_ydata([top, top])
+        self.canvas.restore_region(self.clean)
+        for line in self.lines:
+            self.ax.draw_artist(line)
         return np.asarray(self.canvas.buffer_rgba())
 
     def png(self, rows: pd.DataFrame) -> bytes:
@@ -747,23 +766,23 @@ class Sparkline:
 
 def sparkline_top(rows: pd.DataFrame) -> float:
     """The top of a trend chart's axis: 100 for a percentage, else a little above the highest value."""
-    if rows["unit"].iloc[0] == "%":
+    if rows["unit"].tolist()[0] == "%":
         return 100.0
     high = np.nanmax(rows[["value", "icb_value"]].to_numpy(float))
     return float(high * 1.1) if high > 0 else 1.0
 
 
 def sparkline_caption(rows: pd.DataFrame) -> str:
-    first, last, unit = rows.iloc[0], rows.iloc[-1], rows["unit"].iloc[0]
-    return (f"{first['indicator_name']}: {_with_unit(first['value'], unit)} ({first['period']}) to "
-            f"{_with_unit(last['value'], unit)} ({last['period']})")
+    names, units, periods, values = (rows[c].tolist() for c in ("indicator_name", "unit", "period", "value"))
+    return (f"{names[0]}: {_with_unit(values[0], units[0])} ({periods[0]}) to "
+            f"{_with_unit(values[-1], units[0])} ({periods[-1]})")
 
 
 def sparkline_alt(rows: pd.DataFrame) -> str:
-    unit = rows["unit"].iloc[0]
-    own = ", ".join(f"{_with_unit(v, unit)} in {p}" for v, p in zip(rows["value"], rows["period"]))
-    icb = ", ".join(_with_unit(v, unit) for v in rows["icb_value"])
-    return (f"Trend of {rows['indicator_name'].iloc[0]}, axis from 0 to {_with_unit(sparkline_top(rows), unit)}: "
+    name, unit = rows["indicator_name"].tolist()[0], rows["unit"].tolist()[0]
+    own = ", ".join(f"{_with_unit(v, unit)} in {p}" for v, p in zip(rows["value"].tolist(), rows["period"].tolist()))
+    icb = ", ".join(_with_unit(v, unit) for v in rows["icb_value"].tolist())
+    return (f"Trend of {name}, axis from 0 to {_with_unit(sparkline_top(rows), unit)}: "
             f"this practice {own}; the ICB {icb}.")
 
 
