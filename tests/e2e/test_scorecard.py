@@ -82,3 +82,39 @@ def test_real_files_publish_packs_for_the_icbs_open_practices(published_real):
     record = json.loads((project / "data/processed/scorecard_provenance.json").read_text(encoding="utf-8"))
     assert record["synthetic_inputs"] is False  # (the edition's banner stays: the RTT samples are synthetic)
     assert {Path(i["file"]).parent.name for i in record["inputs"]} == set(SOURCES)
+
+
+@pytest.mark.e2e
+def test_every_pack_has_a_spine_chart_a_trend_per_indicator_with_history_and_the_previous_value(published_sample):
+    """Counted from the processed table: the practice's published (unsuppressed) values per indicator
+    and period; the previous period is the one before the indicator's latest."""
+    project, _ = published_sample
+    edition = _edition(project)
+    table = pd.read_parquet(project / "data/processed/scorecard_indicators.parquet")
+    published = table[table["value"].notna() & ~table["suppressed"].astype(bool)]
+    periods = {ind: sorted(rows["period"].unique(), reverse=True) for ind, rows in table.groupby("indicator_id")}
+    names = table.drop_duplicates("indicator_id").set_index("indicator_name")["indicator_id"]
+    pages = sorted(p for p in (edition / "packs").glob("*.html") if p.name != "index.html")
+    assert pages
+    trended = 0
+    for path in pages:
+        code = path.stem
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        alts = [img.get("alt", "") for img in soup.find_all("img")]
+        assert sum(a.startswith("Spine chart of") for a in alts) == 1, code
+        own = published[published["practice_code"] == code]
+        counts = own.groupby("indicator_name")["period"].nunique()
+        expected = set(counts[counts >= 2].index)
+        shown = {re.match(r"Trend of (.+?), axis from 0", a).group(1) for a in alts if a.startswith("Trend of ")}
+        assert shown == expected, code
+        trended += len(expected)
+        results = soup.find("caption", string=re.compile("comparison with the ICB and England")).parent
+        headers = [th.get_text() for th in results.thead.find_all("th")]
+        assert headers.index("Previous") == headers.index("Value") + 1
+        for tr in results.tbody.find_all("tr"):
+            cells = dict(zip(headers, (td.get_text() for td in tr.find_all("td"))))
+            ind = names[cells["Indicator"]]
+            before = periods[ind][1] if len(periods[ind]) > 1 else None
+            value = own.loc[(own["indicator_id"] == ind) & (own["period"] == before), "value"]
+            assert cells["Previous"] == (f"{value.iloc[0]:,.1f}" if len(value) else "\u2013"), (code, ind)
+    assert trended > 0  # the samples have several years of child immunisations

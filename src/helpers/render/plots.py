@@ -103,16 +103,18 @@ def from_zero(ax) -> None:
     ax.set_ylim(bottom=0)
 
 
-def mark_break(ax) -> bool:
+def mark_break(ax, below: float = 2) -> bool:
     """Where an axis of non-negative values does not start at zero (an SPC chart, a fitted funnel),
-    say so on the chart: a break mark across the foot of the axis and a note under it. True if marked."""
+    say so on the chart: a break mark across the foot of the axis and a note under it (``below`` font
+    sizes under the axis, at the left: clear of small tick labels, of an x-label placed at the right).
+    True if marked."""
     bottom = ax.get_ylim()[0]
     if bottom <= 0:
         return False
     for offset in (0.0, 0.018):
         ax.plot([-0.012, 0.012], [0.01 + offset, 0.035 + offset], transform=ax.transAxes, color=NHS_DARK_GREY,
                 linewidth=1.2, clip_on=False, zorder=5)
-    ax.annotate(f"axis starts at {bottom:,.4g}, not 0", xy=(0, 0), xycoords="axes fraction", xytext=(0, -2),
+    ax.annotate(f"axis starts at {bottom:,.4g}, not 0", xy=(0, 0), xycoords="axes fraction", xytext=(0, -below),
                 textcoords="offset fontsize", fontsize=7, color=NHS_DARK_GREY, ha="left", va="top")
     return True
 

@@ -2,9 +2,11 @@
 
 Design: what every pack of an organisation shares is computed once for all of them: the
 processed tables and the organisation's published (suppressed) indicators and scores
-(:func:`helpers.domains.scorecard.report.load`), and the peer funnel plots, drawn once as a
-picture with each practice's place on it (:class:`~helpers.domains.scorecard.report.FunnelLayer`).
-A pack then costs its own table, its own circles on a copy of that picture, and its page. Packs
+(:func:`helpers.domains.scorecard.report.load`), the peer funnel plots, drawn once as a
+picture with each practice's place on it (:class:`~helpers.domains.scorecard.report.FunnelLayer`),
+and the spine chart of the ICB's practices (:class:`~helpers.domains.scorecard.report.SpineLayer`).
+A pack then costs its own table, its own circles and points on copies of those pictures, its small
+trend charts (one figure, its lines moved for each) and its page. Packs
 are rendered on every core when there are enough of them to pay for starting the processes
 (:func:`render`): each process is handed the shared work, not made to repeat it.
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from helpers.core.config import Project
 from helpers.domains.scorecard import report as scorecard_report
-from helpers.domains.scorecard.report import PACKS_DIR, FunnelLayer, ReportData, pack_file
+from helpers.domains.scorecard.report import PACKS_DIR, FunnelLayer, ReportData, SpineLayer, pack_file
 from helpers.domains.scorecard.settings import ReportSettings
 from helpers.render import html, template
 
@@ -42,29 +44,50 @@ PACK_NOTEBOOK = "notebooks/templates/practice_pack.ipynb"  # one pack, in Jupyte
 SCORECARD_PAGE = "../gp-practice-scorecard.html"
 EDITION_INDEX = "../index.html"
 
-# A pack prints on two A4 pages: the summary and table on the first, the funnel plots on the
-# second. The table is laid out to the printed width (fixed columns, small type, wrapping) so
-# that no column is cut off, and the figure is scaled to what is left of a page.
+# A pack prints on two A4 pages: the summary and table on the first (its last rows go on over the
+# page where the list of what to look at is long); the spine chart, the trends and the funnel plots
+# on the second. The table is laid out to the printed width (fixed columns,
+# small type, wrapping) so that no column is cut off, and the figures are scaled to what is left
+# of a page. The trends sit side by side, in print as on screen.
 PACK_CSS = """
+.sparklines { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 0 12px; }
+.sparklines figure { margin: 4px 0 8px; }
+.sparklines figure img { width: 100%; }
+.sparklines figcaption, .spine figcaption { font-size: 0.85em; }
+details.spine-data { margin: 0 0 12px; }
 @media print {
   @page { size: A4; margin: 12mm; }
   html { font-size: 9pt; line-height: 1.3; }
   header.masthead .title { font-size: 15pt; }
   h1 { font-size: 14pt; margin: 6pt 0 2pt; }
-  h2, h2.keep { break-before: auto; break-after: avoid; font-size: 11pt; margin: 8pt 0 4pt; }
+  h2, h2.keep { break-before: auto; break-after: avoid; font-size: 11pt; margin: 6pt 0 3pt; }
   .banner { margin: 4pt 0; padding: 4pt 8pt; }
   .kpis { gap: 4pt; margin: 4pt 0; }
-  .kpi { min-width: 0; padding: 3pt 6pt; border-top-width: 3pt; }
-  .kpi .value { font-size: 12pt; }
-  .kpi .label { font-size: 7.5pt; }
+  .kpi { min-width: 0; padding: 2pt 5pt; border-top-width: 3pt; }
+  .kpi .value { font-size: 10.5pt; line-height: 1.2; }
+  .kpi .label { font-size: 7pt; line-height: 1.2; }
+  p { margin: 3pt 0; }
   table.report { width: 100%; min-width: 0; table-layout: fixed; font-size: 7.5pt; margin: 4pt 0; }
+  table.report { break-inside: auto; }  /* a long table goes on over the page, a row never split */
+  table.report tr { break-inside: avoid; }
   table.report th, table.report td { padding: 2pt 3pt; overflow-wrap: break-word; }
-  table.report th:nth-child(2) { width: 23%; }
-  table.report th:nth-child(8), table.report th:nth-child(9) { width: 10%; }
-  table.report th:last-child { width: 12%; }
+  table.report th { font-size: 7pt; }
+  table.report th:nth-child(1), table.report th:nth-child(3), table.report th:nth-child(4),
+  table.report th:nth-child(7) { width: 6.5%; }
+  table.report th:nth-child(2) { width: 14%; }
+  table.report th:nth-child(5), table.report th:nth-child(6) { width: 7%; }
+  table.report th:nth-child(8) { width: 7.5%; }
+  table.report th:nth-child(9), table.report th:nth-child(10) { width: 9%; }
+  table.report th:nth-child(11) { width: 11.5%; }
+  table.report th:nth-child(12) { width: 9%; }
   .status { white-space: normal; padding: 0 2pt; }
-  figure { break-inside: avoid; margin: 4pt 0; }
+  details.spine-data { display: none; }
+  figure { break-inside: avoid; margin: 3pt 0; }
   figure img { display: block; width: auto; max-width: 100%; max-height: 225mm; margin: 0 auto; }
+  figcaption { font-size: 7.5pt; }
+  .trends { break-inside: avoid; }
+  .sparklines { grid-template-columns: repeat(5, 1fr); gap: 0 4mm; }
+  .sparklines figure img { width: 100%; max-height: none; }
   footer { padding: 4pt 0; font-size: 7pt; }
 }
 """
@@ -127,22 +150,25 @@ def render(data: ReportData, codes: list[str], facts: dict, out_dir: Path, *, wo
            layers: list[FunnelLayer] | None = None) -> list[Path]:
     """Write a pack for each of ``codes`` into ``out_dir``; on ``workers`` processes (default: one
     per core) when there are at least :data:`MIN_PACKS_PER_PROCESS` packs for each, else here. The
-    funnel layers (one per set of indicators the practices have values for) are drawn first, once."""
+    funnel layers (one per set of indicators the practices have values for) and the spine layers (one
+    per set of indicators their tables show) are drawn first, once, and handed to the processes."""
     if layers is None:
         layers = scorecard_report.funnel_layers(data.indicators, data.catalogue, codes)
+    spines = scorecard_report.spine_layers(data.indicators, codes)
     workers = max(1, min(workers or default_workers(), len(codes) // MIN_PACKS_PER_PROCESS))
     started = time.perf_counter()
     if workers == 1:
         scorecard_report.ensure_layers(data.indicators, data.catalogue, layers)
+        scorecard_report.use_spine_layers(data.indicators, spines)
         written = [write_pack(data, code, facts, out_dir) for code in codes]
     else:
-        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layers)
+        written = _render_in_processes(for_packs(data, codes), codes, facts, out_dir, workers, layers, spines)
     log.info("%d packs in %.1f s on %d process(es)", len(written), time.perf_counter() - started, workers)
     return written
 
 
 def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_dir: Path, workers: int,
-                         layers: list[FunnelLayer]) -> list[Path]:
+                         layers: list[FunnelLayer], spines: list[SpineLayer]) -> list[Path]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -160,7 +186,7 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
         context.set_forkserver_preload(["helpers.domains.scorecard.report"])
     chunks = [codes[i::workers * 4] for i in range(workers * 4)]  # interleaved: even work each
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
-                             initargs=(data, facts, out_dir, layers)) as pool:
+                             initargs=(data, facts, out_dir, layers, spines)) as pool:
         done = list(pool.map(_worker_render, [c for c in chunks if c]))
     by_code = {path.stem: path for paths in done for path in paths}
     return [by_code[pack_file(code)[:-5]] for code in codes]
@@ -169,8 +195,10 @@ def _render_in_processes(data: ReportData, codes: list[str], facts: dict, out_di
 _WORKER: dict = {}
 
 
-def _worker_start(data: ReportData, facts: dict, out_dir: Path, layers: list[FunnelLayer]) -> None:
+def _worker_start(data: ReportData, facts: dict, out_dir: Path, layers: list[FunnelLayer],
+                  spines: list[SpineLayer]) -> None:
     scorecard_report.ensure_layers(data.indicators, data.catalogue, layers)
+    scorecard_report.use_spine_layers(data.indicators, spines)
     _WORKER.update(data=data, facts=facts, out_dir=out_dir)
 
 

@@ -359,16 +359,55 @@ def board_section(project: Project, settings: ReportSettings) -> str:
 
 # -------------------------------------------------------------------------------- practice pack
 
-def pack_table(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
-    own = indicators[(indicators["practice_code"] == practice_code) & (indicators["period_rank"] == 1)]
-    own = own.sort_values(["section", "indicator_id"])
-    return pd.DataFrame({
+_BY_PRACTICE: dict = {}
+
+
+def practice_rows(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
+    """The rows of ``indicators`` for one practice (where they are is found once for a run of packs)."""
+    if _BY_PRACTICE.get("indicators") is not indicators or _BY_PRACTICE.get("length") != len(indicators):
+        _BY_PRACTICE.clear()  # the frame itself kept: its id cannot be reused meanwhile
+        _BY_PRACTICE.update(indicators=indicators, length=len(indicators),
+                            where=indicators.groupby("practice_code", sort=False).indices)
+    return indicators.iloc[_BY_PRACTICE["where"].get(practice_code, [])]
+
+
+def pack_table(indicators: pd.DataFrame, practice_code: str, catalogue: list = ()) -> pd.DataFrame:
+    """The practice's latest value of each indicator beside the one before it (blank where there is
+    none), its limits, the ICB and England, the comparisons, the band and (given the catalogue) the
+    band's thresholds."""
+    mine = practice_rows(indicators, practice_code)
+    own = mine[mine["period_rank"] == 1].sort_values(["section", "indicator_id"])
+    before = mine[mine["period_rank"] == 2].drop_duplicates("indicator_id").set_index("indicator_id")["value"]
+    thresholds = {ind.id: threshold_text(ind) for ind in catalogue}
+    table = pd.DataFrame({
         "Section": own["section"], "Indicator": own["indicator_name"], "Period": own["period"],
-        "Value": own["value"], "95% limits": [
+        "Value": own["value"], "Previous": own["indicator_id"].map(before).astype(float), "95% limits": [
             "" if pd.isna(lo) else f"{lo:,.1f} to {hi:,.1f}" for lo, hi in zip(own["lower95"], own["upper95"])],
         "ICB": own["icb_value"], "England": own["england_value"],
         "vs ICB": own["compared_to_icb"], "vs England": own["compared_to_england"], "Band": own["band"],
     })
+    if catalogue:
+        table[THRESHOLDS] = own["indicator_id"].map(thresholds).fillna(DASH)
+    return table
+
+
+DASH = "\u2013"  # what a table shows where there is no figure
+THRESHOLDS = "Thresholds"  # Good / Acceptable, on the value's scale (the pack's note says)
+
+
+def _dash(value) -> str:
+    """A number to one decimal place, or a dash where there is none."""
+    return DASH if pd.isna(value) else _number(value)
+
+
+def threshold_text(ind) -> str:
+    """An indicator's band thresholds as the pack table prints them: '\u226595 / \u226590' (high is good),
+    '\u2264600 / \u2264900' (low is good), a dash where it is not banded."""
+    if not ind.thresholds or ind.type == "context":
+        return DASH
+    sign = "\u2265" if ind.polarity == stats.HIGH_IS_GOOD else "\u2264"
+    good, acceptable = (float(ind.thresholds[k]) for k in ("good", "acceptable"))
+    return f"{sign}{good:,g} / {sign}{acceptable:,g}"
 
 
 def _pack_score(data: ReportData, practice_code: str) -> dict | None:
@@ -385,8 +424,8 @@ def _pack_score(data: ReportData, practice_code: str) -> dict | None:
 
 def to_look_at(indicators: pd.DataFrame, practice_code: str) -> list[str]:
     """The pack's short list: the practice's indicators Unacceptable, or Worse than the ICB, latest period."""
-    own = indicators[(indicators["practice_code"] == practice_code) & (indicators["period_rank"] == 1)]
-    own = own.sort_values(["section", "indicator_id"])
+    own = practice_rows(indicators, practice_code)
+    own = own[own["period_rank"] == 1].sort_values(["section", "indicator_id"])
     lines = []
     for _, r in own.iterrows():
         why = [w for w, hit in (("Unacceptable", r["band"] == scorecard.UNACCEPTABLE),
@@ -405,18 +444,375 @@ def _with_unit(value, unit) -> str:
     return f"£{_number(value)}" if unit == "£" else f"{_number(value)}{unit if unit in ('', '%') else ' ' + unit}"
 
 
+# ------------------------------------------------------------------- spine chart and trends
+
+NHS_LIGHT_BLUE = "#41B6E6"
+# the practice's point on the spine: its comparison with the ICB, in the indicator's polarity
+SPINE_COLOUR = {stats.BETTER: html.NHS_GREEN, stats.SIMILAR: html.NHS_WARM_YELLOW, stats.WORSE: html.NHS_RED}
+NOT_JUDGED, NOT_COMPARED = "Not judged", "Not compared"
+SPINE_KEY = {stats.BETTER: html.NHS_GREEN, stats.SIMILAR: html.NHS_WARM_YELLOW, stats.WORSE: html.NHS_RED,
+             NOT_JUDGED: NHS_LIGHT_BLUE, NOT_COMPARED: "white"}
+SPINE_RANGE, SPINE_MIDDLE = "#D5DDE0", "#8FA1AB"  # lowest to highest practice; 25th to 75th percentile
+SPINE_ENGLAND = html.NHS_DARK_BLUE
+SPINE_POINT = {"s": 36, "edgecolors": html.NHS_DARK_GREY, "linewidths": 1}
+SPINE_COLUMNS = ["indicator_id", "indicator_name", "polarity", "unit", "period", "value", "compared_to_icb",
+                 "england_value"]
+SPINE_ROW_INCHES, SPINE_EDGE_INCHES = 0.2, 0.6
+
+
+def _spread(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, the spread of the latest values of the practices in ``indicators``."""
+    latest = indicators[indicators["period_rank"] == 1]
+    values = latest.dropna(subset=["value"]).groupby("indicator_id")["value"]
+    return pd.DataFrame({"icb_lowest": values.min(), "icb_q25": values.quantile(0.25),
+                         "icb_q75": values.quantile(0.75), "icb_highest": values.max(), "practices": values.size()})
+
+
+_SPREADS: dict = {}
+
+
+def spine_rows(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
+    """What the practice's spine chart shows, one row per indicator of its pack table (latest period):
+    its value and comparison with the ICB, the England value, and the spread of the values of the
+    ICB's practices (every practice in ``indicators``) in that period: ``icb_lowest``, ``icb_q25``,
+    ``icb_q75``, ``icb_highest`` and ``practices``. Indicators no practice has a value for are left out."""
+    if _SPREADS.get("indicators") is not indicators or _SPREADS.get("length") != len(indicators):
+        _SPREADS.update(indicators=indicators, length=len(indicators), spread=_spread(indicators))  # once a run
+    mine = practice_rows(indicators, practice_code)
+    own = mine[mine["period_rank"] == 1].sort_values(["section", "indicator_id"])[SPINE_COLUMNS].drop_duplicates("indicator_id")
+    return own.join(_SPREADS["spread"], on="indicator_id", how="inner").reset_index(drop=True)
+
+
+def spine_class(polarity, compared) -> str:
+    """The key entry of the practice's point: Better, Similar or Worse than the ICB where the
+    indicator is judged, Not judged where it is not, Not compared where there is no comparison."""
+    if compared in SPINE_COLOUR and polarity != stats.NO_JUDGEMENT:
+        return str(compared)
+    if compared in (stats.HIGHER, stats.LOWER, stats.SIMILAR):
+        return NOT_JUDGED
+    return NOT_COMPARED
+
+
+def spine_scale(row) -> tuple[float, float, bool]:
+    """A spine row's scale: (lowest, highest, flipped) over the ICB's practices and England; flipped
+    for low is good, so that better is always to the right (as Fingertips draws it)."""
+    known = [v for v in (row["icb_lowest"], row["icb_highest"], row["england_value"]) if pd.notna(v)]
+    return min(known), max(known), row["polarity"] == stats.LOW_IS_GOOD
+
+
+def spine_position(value, scale: tuple[float, float, bool]) -> float:
+    """Where ``value`` sits on a row's scale: 0 worst (or lowest) to 1 best (or highest)."""
+    low, high, flip = scale
+    span = high - low or 1.0
+    return float("nan") if pd.isna(value) else ((high - value) if flip else (value - low)) / span
+
+
+def spine_figure(rows: pd.DataFrame, dpi: float | None = None):
+    """The spine chart's shared part: a row per indicator on its own scale, the ICB's practices from
+    lowest to highest (darker from the 25th to the 75th percentile), England as a line, and the key.
+    The practice's points go on it by :class:`SpineMarker` (or :func:`spine_points` on the axes)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    plots.use_house_style()
+    n = len(rows)
+    height = SPINE_ROW_INCHES * n + SPINE_EDGE_INCHES
+    fig, ax = plt.subplots(figsize=(7.4, height), dpi=dpi or PACK_DPI * 1.25)
+    fig.subplots_adjust(left=0.31, right=0.98, top=1 - 0.2 / height, bottom=0.42 / height)
+    for y, (_, row) in enumerate(rows.iterrows()):
+        scale = spine_scale(row)
+        for low, high, colour in ((row["icb_lowest"], row["icb_highest"], SPINE_RANGE),
+                                  (row["icb_q25"], row["icb_q75"], SPINE_MIDDLE)):
+            left, right = sorted((spine_position(low, scale), spine_position(high, scale)))
+            ax.barh(y, max(right - left, 0.004), left=left, height=0.62, color=colour, linewidth=0)
+        if pd.notna(row["england_value"]):
+            x = spine_position(row["england_value"], scale)
+            ax.plot([x, x], [y - 0.4, y + 0.4], color=SPINE_ENGLAND, linewidth=2.2, zorder=3)
+    ax.set_yticks(range(n), [plots.wrapped(name, 44) for name in rows["indicator_name"]], fontsize=7)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_xticks([])
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    for x, text, align in ((0, "Worst or lowest", "left"), (1, "Best or highest", "right")):
+        ax.annotate(text, (x, 1), xycoords="axes fraction", xytext=(0, 2), textcoords="offset points",
+                    ha=align, va="bottom", fontsize=7, color=html.NHS_DARK_GREY)
+    handles = [Patch(color=SPINE_RANGE, label="ICB practices, lowest to highest"),
+               Patch(color=SPINE_MIDDLE, label="25th to 75th percentile"),
+               Line2D([], [], color=SPINE_ENGLAND, linewidth=2.2, label="England"),
+               *(Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor=colour,
+                        markeredgecolor=html.NHS_DARK_GREY, label=f"{label} than the ICB" if label in SPINE_COLOUR
+                        else f"{label}: higher or lower is neither good nor bad" if label == NOT_JUDGED else label)
+                 for label, colour in SPINE_KEY.items())]
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0), ncol=4, fontsize=6.5, frameon=False,
+               handlelength=1.4, columnspacing=1.2)
+    return fig, ax
+
+
+def spine_points(rows: pd.DataFrame) -> tuple[list[tuple[float, float]], list[str]]:
+    """The practice's points on the spine, in data coordinates (position, row), and their colours."""
+    points, colours = [], []
+    for y, (_, row) in enumerate(rows.iterrows()):
+        if pd.notna(row["value"]):
+            points.append((spine_position(row["value"], spine_scale(row)), float(y)))
+            colours.append(SPINE_KEY[spine_class(row["polarity"], row["compared_to_icb"])])
+    return points, colours
+
+
+@dataclass
+class SpineLayer:
+    """The spine chart of a set of indicators without any practice's points, drawn once for every pack
+    showing those indicators (the ICB's spread and England's value are the same for them all):
+    ``pixels`` (RGBA, top row first) and the transform of its axes (data to pixels from the bottom left)."""
+
+    pixels: np.ndarray
+    dpi: float
+    ids: tuple[str, ...]
+    transform: np.ndarray   # 3x3 affine matrix: (position, row) to pixels
+
+
+def spine_layer(rows: pd.DataFrame) -> SpineLayer:
+    fig, ax = spine_figure(rows)
+    try:
+        fig.canvas.draw()
+        return SpineLayer(np.array(fig.canvas.buffer_rgba()), float(fig.dpi), tuple(rows["indicator_id"]),
+                          ax.transData.get_affine().get_matrix().copy())
+    finally:
+        plt.close(fig)
+
+
+class SpineMarker:
+    """Puts one practice's points at a time on a :class:`SpineLayer` (the picture put back first)."""
+
+    def __init__(self, layer: SpineLayer):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.transforms import IdentityTransform
+
+        self.layer = layer
+        height, width = layer.pixels.shape[:2]
+        self.figure = Figure(figsize=(width / layer.dpi, height / layer.dpi), dpi=layer.dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.figure.figimage(layer.pixels, origin="upper", resize=True)
+        self.canvas.draw()
+        self.clean = self.canvas.copy_from_bbox(self.figure.bbox)
+        self.axes = self.figure.add_axes((0, 0, 1, 1))
+        self.axes.set_axis_off()
+        self.points = self.axes.scatter([0.0], [0.0], transform=IdentityTransform(), zorder=4, **SPINE_POINT)
+
+    def pixels(self, rows: pd.DataFrame) -> np.ndarray:
+        self.canvas.restore_region(self.clean)
+        points, colours = spine_points(rows)
+        if points:
+            where = np.c_[np.asarray(points), np.ones(len(points))] @ self.layer.transform.T
+            self.points.set_offsets(where[:, :2])
+            self.points.set_facecolors(colours)
+            self.axes.draw_artist(self.points)
+        return np.asarray(self.canvas.buffer_rgba())
+
+    def png(self, rows: pd.DataFrame) -> bytes:
+        return html.compact_png_pixels(self.pixels(rows), colours=64, compress_level=PACK_PNG_LEVEL)
+
+
+_SPINES: dict = {}
+
+
+def _spine_markers(indicators: pd.DataFrame) -> dict:
+    """The spine markers kept for this frame of indicators (a run of packs), by set of indicators."""
+    if _SPINES.get("indicators") is not indicators or _SPINES.get("length") != len(indicators):
+        _SPINES.clear()
+        _SPINES.update(indicators=indicators, length=len(indicators), markers={})  # the frame kept: its id unique
+    return _SPINES["markers"]
+
+
+def _spine_marker(indicators: pd.DataFrame, rows: pd.DataFrame) -> SpineMarker:
+    """The spine layer of these rows' indicators and its marker, drawn once while the same frame of
+    indicators is asked about (unless handed over, :func:`use_spine_layers`): packs showing the same
+    indicators share one."""
+    markers, key = _spine_markers(indicators), tuple(rows["indicator_id"])
+    if key not in markers:
+        if len(markers) >= _MAX_LAYERS:
+            markers.clear()
+        markers[key] = SpineMarker(spine_layer(rows))
+    return markers[key]
+
+
+def spine_layers(indicators: pd.DataFrame, codes) -> list[SpineLayer]:
+    """A spine layer for each distinct set of indicators the packs of ``codes`` show: all the drawing
+    their spine charts need."""
+    layers: dict = {}
+    for code in codes:
+        rows = spine_rows(indicators, code)
+        key = tuple(rows["indicator_id"])
+        if key and key not in layers:
+            layers[key] = spine_layer(rows)
+    return list(layers.values())
+
+
+def use_spine_layers(indicators: pd.DataFrame, layers: list[SpineLayer]) -> None:
+    """Use ``layers`` (drawn elsewhere, from these indicators) for the spine charts of these indicators'
+    packs, each for the packs showing its set of indicators."""
+    markers = _spine_markers(indicators)
+    for layer in layers:
+        if not (layer.ids in markers and markers[layer.ids].layer is layer):
+            markers[layer.ids] = SpineMarker(layer)
+
+
+def spine_alt(rows: pd.DataFrame) -> str:
+    return (f"Spine chart of {len(rows)} indicators: for each, the range of values of the ICB's practices from "
+            "lowest to highest, darker from the 25th to the 75th percentile, England's value as a line and this "
+            "practice's value as a point coloured by its comparison with the ICB: green better, amber similar, "
+            "red worse, blue not judged, white not compared. Better values to the right; the figures are in the "
+            "results table above and the table under the chart.")
+
+
+def spine_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The spine chart's figures, for reading instead of the chart."""
+    return pd.DataFrame({
+        "Indicator": rows["indicator_name"], "Period": rows["period"], "This practice": rows["value"],
+        "Compared with the ICB": [spine_class(p, c) for p, c in zip(rows["polarity"], rows["compared_to_icb"])],
+        "ICB lowest": rows["icb_lowest"], "25th percentile": rows["icb_q25"], "75th percentile": rows["icb_q75"],
+        "ICB highest": rows["icb_highest"], "England": rows["england_value"]})
+
+
+def spine_chart(indicators: pd.DataFrame, practice_code: str) -> tuple[str, str]:
+    """The practice's spine chart as an embedded figure and its figures as a table ('' and '' when it
+    has no indicators)."""
+    rows = spine_rows(indicators, practice_code)
+    if rows.empty:
+        return "", ""
+    png = _spine_marker(indicators, rows).png(rows)
+    figure = html.png_figure(png, alt=spine_alt(rows), caption=(
+        "How this practice compares: each indicator on its own scale across the ICB's practices, latest period. "
+        "Its values and comparisons are in the results table above; the chart's figures in the table below."))
+    table = html.table(spine_table(rows), caption="Spine chart figures: this practice, the ICB's practices "
+                                                  "(lowest, 25th and 75th percentile, highest) and England",
+                       formats={c: _dash for c in ("This practice", "ICB lowest", "25th percentile",
+                                                   "75th percentile", "ICB highest", "England")},
+                       css_class="spine-data")
+    return figure, table
+
+
+TREND_COLUMNS = ["indicator_name", "type", "unit", "period", "value", "icb_value"]
+
+
+def trend_rows(indicators: pd.DataFrame, practice_code: str) -> dict[str, pd.DataFrame]:
+    """The practice's values by period (with the ICB's) for each indicator it has a value for in two
+    or more periods, in the pack table's order: what its trend charts show."""
+    own = practice_rows(indicators, practice_code).dropna(subset=["value"])
+    # as plain lists: a few rows a practice, read many times over
+    ids, sections, periods = own["indicator_id"].tolist(), own["section"].tolist(), own["period"].tolist()
+    columns = {c: own[c].tolist() for c in TREND_COLUMNS}
+    by_indicator: dict = {}
+    for i in sorted(range(len(ids)), key=lambda i: (sections[i], ids[i], periods[i])):
+        by_indicator.setdefault(ids[i], []).append(i)
+    return {ind: pd.DataFrame({c: [columns[c][i] for i in rows] for c in TREND_COLUMNS}, dtype=object)
+            .astype({"value": float, "icb_value": float})
+            for ind, rows in by_indicator.items() if len({periods[i] for i in rows}) >= 2}
+
+
+class Sparkline:
+    """A small chart of the practice's value by period (solid, with points) and the ICB's (dashed),
+    its axis from zero, with no words on it (they are in its caption): one figure, drawn once, its
+    lines moved and drawn again over a copy of its background for each chart."""
+
+    SIZE = (1.6, 0.62)
+
+    def __init__(self, dpi: float | None = None):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        plots.use_house_style()  # the same lines wherever the first chart is drawn
+        self.figure = Figure(figsize=self.SIZE, dpi=dpi or PACK_DPI * 1.6, facecolor="white")
+        self.canvas = FigureCanvasAgg(self.figure)
+        ax = self.figure.add_axes((0.03, 0.08, 0.94, 0.86))
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.spines["bottom"].set_color(html.NHS_MID_GREY)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_facecolor("white")
+        self.top = ax.axhline(1, color="#dde3e5", linewidth=0.8)
+        self.icb, = ax.plot([], [], color=html.NHS_BLUE, linestyle="--", linewidth=1.1)
+        self.own, = ax.plot([], [], color=html.NHS_DARK_GREY, marker="o", markersize=2.6, linewidth=1.4)
+        self.ax = ax
+        self.lines = (self.top, self.icb, self.own)
+        for line in self.lines:
+            line.set_visible(False)
+        self.canvas.draw()
+        self.clean = self.canvas.copy_from_bbox(self.figure.bbox)  # the background every chart shares
+        for line in self.lines:
+            line.set_visible(True)
+
+    def pixels(self, rows: pd.DataFrame) -> np.ndarray:
+        x = np.arange(len(rows), dtype=float)
+        top = sparkline_top(rows)
+        self.icb.set_data(x, rows["icb_value"].to_numpy(float))
+        self.own.set_data(x, rows["value"].to_numpy(float))
+        self.ax.set_xlim(-0.25, len(rows) - 0.75)
+        self.ax.set_ylim(0, top)
+        plots.from_zero(self.ax)
+        self.top.set_ydata([top, top])
+        self.canvas.restore_region(self.clean)
+        for line in self.lines:
+            self.ax.draw_artist(line)
+        return np.asarray(self.canvas.buffer_rgba())
+
+    def png(self, rows: pd.DataFrame) -> bytes:
+        return html.compact_png_pixels(self.pixels(rows), colours=32, compress_level=PACK_PNG_LEVEL)
+
+
+def sparkline_top(rows: pd.DataFrame) -> float:
+    """The top of a trend chart's axis: 100 for a percentage, else a little above the highest value."""
+    if rows["unit"].tolist()[0] == "%":
+        return 100.0
+    high = np.nanmax(rows[["value", "icb_value"]].to_numpy(float))
+    return float(high * 1.1) if high > 0 else 1.0
+
+
+def sparkline_caption(rows: pd.DataFrame) -> str:
+    names, units, periods, values = (rows[c].tolist() for c in ("indicator_name", "unit", "period", "value"))
+    return (f"{names[0]}: {_with_unit(values[0], units[0])} ({periods[0]}) to "
+            f"{_with_unit(values[-1], units[0])} ({periods[-1]})")
+
+
+def sparkline_alt(rows: pd.DataFrame) -> str:
+    name, unit = rows["indicator_name"].tolist()[0], rows["unit"].tolist()[0]
+    own = ", ".join(f"{_with_unit(v, unit)} in {p}" for v, p in zip(rows["value"].tolist(), rows["period"].tolist()))
+    icb = ", ".join(_with_unit(v, unit) for v in rows["icb_value"].tolist())
+    return (f"Trend of {name}, axis from 0 to {_with_unit(sparkline_top(rows), unit)}: "
+            f"this practice {own}; the ICB {icb}.")
+
+
+_SPARKLINE: list = []
+
+
+def trend_charts(indicators: pd.DataFrame, practice_code: str) -> list:
+    """A small trend chart for each indicator the practice has values for in two or more periods."""
+    if not _SPARKLINE:
+        _SPARKLINE.append(Sparkline())
+    spark = _SPARKLINE[0]
+    return [html.png_figure(spark.png(rows), alt=sparkline_alt(rows), caption=sparkline_caption(rows))
+            for rows in trend_rows(indicators, practice_code).values()]
+
+
 def practice_pack(data: ReportData, practice_code: str) -> str:
     """One practice's results against its peers: an HTML fragment."""
     if practice_code not in data.codes:
         raise ValueError(f"practice {practice_code} is not in the organisation {data.where}")
-    table = html.table(pack_table(data.indicators, practice_code),
-                       caption="Latest value, 95% confidence limits, comparison with the ICB and England, band",
+    table = html.table(pack_table(data.indicators, practice_code, data.catalogue),
+                       caption="Latest value and the one before it, 95% confidence limits, comparison with the ICB "
+                               "and England, band and its thresholds",
                        raw_html={"Band", "vs ICB", "vs England"},
-                       formats={"Value": _number, "ICB": _number, "England": _number, "Band": band_label,
-                                "vs ICB": compare_label, "vs England": compare_label})
+                       formats={"Value": _number, "Previous": _dash, "ICB": _number, "England": _number,
+                                "Band": band_label, "vs ICB": compare_label, "vs England": compare_label})
     reasons = [(i.name, i.polarity, i.polarity_reason) for i in data.catalogue if str(i.polarity_reason).strip()]
+    spine, spine_data = spine_chart(data.indicators, practice_code)
     return template("scorecard/pack.html", score=_pack_score(data, practice_code), table=table, reasons=reasons,
-                    look_at=to_look_at(data.indicators, practice_code),
+                    look_at=to_look_at(data.indicators, practice_code), spine=spine, spine_data=spine_data,
+                    trends=trend_charts(data.indicators, practice_code),
                     funnels=peer_funnels(data.indicators, data.catalogue, practice_code),
                     no_charts=no_chart_reasons(data.indicators, data.catalogue, practice_code))
 
@@ -432,7 +828,7 @@ def pack_heading(data: ReportData, practice_code: str) -> str:
     return template("scorecard/pack_heading.html", banner=banner, name=name, code=practice_code, where=where)
 
 
-PACK_DPI = 80  # the pack's funnel picture: 800 pixels wide, two A4 columns of panels
+PACK_DPI = 80  # the pack's funnel picture: 800 pixels wide, four columns of panels across A4
 
 
 @dataclass
@@ -454,7 +850,8 @@ class FunnelLayer:
 
     def alt(self) -> str:
         return (f"Funnel plots of {', '.join(self.names)}: every practice in scope against its denominator with 95% "
-                f"and 99.8% limits around the average, points coloured by band; this practice circled in black")
+                f"and 99.8% limits around the average, points coloured by band (the key is under the panels); each "
+                f"vertical axis fitted to its values; this practice circled in black")
 
 
 def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
@@ -471,37 +868,78 @@ def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
     return chosen
 
 
+def funnel_range(rows: pd.DataFrame, limits: pd.DataFrame, ind) -> tuple[float, float]:
+    """The y range of a funnel panel fitted to its points and to its limits over the denominators the
+    points span, with a margin; never below zero, nor above 100% for a proportion."""
+    within = limits[limits["population"] >= rows["denominator"].min()]
+    values = [rows["value"], within["baseline"], within["lower99_8"], within["upper99_8"]]
+    low = min(float(v.min()) for v in values if len(v))
+    high = max(float(v.max()) for v in values if len(v))
+    margin = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    ticks = matplotlib.ticker.MaxNLocator(5).tick_values(low - margin, high + margin)
+    step = float(ticks[1] - ticks[0])
+    bottom = max(np.floor((low - margin) / step) * step, 0.0)  # a round number, for the note of the break
+    top = high + margin
+    if ind.type == "proportion":
+        top = min(top, ind.multiplier * 1.02)
+    return bottom, top
+
+
+def funnel_key(bands) -> list:
+    """The funnel figure's key: the lines, the band colours of the points drawn, and the circle."""
+    from matplotlib.lines import Line2D
+
+    present = [b for b in (*scorecard.BAND_ORDER, suppression.SUPPRESSED) if b in set(bands)]
+    return [Line2D([], [], color=html.NHS_DARK_GREY, linewidth=1.1, label="Average"),
+            Line2D([], [], color=html.NHS_BLUE, linestyle="--", label="95% limits"),
+            Line2D([], [], color=html.NHS_BLUE, linestyle=":", label="99.8% limits"),
+            *(Line2D([], [], linestyle="", marker="o", markersize=5, markerfacecolor=BAND_COLOUR.get(b, html.NHS_MID_GREY),
+                     markeredgecolor=html.NHS_DARK_GREY, label=b) for b in present),
+            Line2D([], [], linestyle="", marker="o", markersize=9, markerfacecolor="none", markeredgecolor="black",
+                   markeredgewidth=2, label="This practice")]
+
+
+FUNNEL_COLUMNS = 4
+FUNNEL_ROW_INCHES, FUNNEL_KEY_INCHES = 2.2, 0.35
+
+
 def funnel_figure_panels(indicators: pd.DataFrame, catalogue: list, dpi: float = PACK_DPI,
                          only: tuple[str, ...] | None = None):
     """The peer funnel plots (one panel per indicator in ``only``, default all) as a figure, with
-    (axes, indicator, rows by practice) for each panel."""
+    (axes, indicator, rows by practice) for each panel. Each panel's y axis is fitted to its points
+    and limits (the break marked where it does not start at zero); the key is under the panels."""
     chosen = [(ind, rows) for ind, rows in funnel_candidates(indicators, catalogue) if only is None or ind.id in only]
     plots.use_house_style()
-    ncols = 2
+    ncols = FUNNEL_COLUMNS
     nrows = max(1, -(-len(chosen) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(10, 3.1 * nrows), squeeze=False, dpi=dpi)
-    panels = []
+    height = FUNNEL_ROW_INCHES * nrows + FUNNEL_KEY_INCHES
+    fig, axes = plt.subplots(nrows, ncols, figsize=(10, height), squeeze=False, dpi=dpi)
+    panels, bands = [], set()
     for ax, (ind, rows) in zip(axes.flat, chosen):
         limits_of = stats.proportion_funnel_limits if ind.type == "proportion" else stats.rate_funnel_limits
         limits = limits_of(rows["numerator"], rows["denominator"], multiplier=ind.multiplier)
-        ax.plot(limits["population"], limits["baseline"], color=html.NHS_DARK_GREY, linewidth=1.1, label="Average")
-        for suffix, style, label in (("95_0", "--", "95% limits"), ("99_8", ":", "99.8% limits")):
-            ax.plot(limits["population"], limits[f"lower{suffix}"], color=html.NHS_BLUE, linestyle=style, label=label)
+        ax.plot(limits["population"], limits["baseline"], color=html.NHS_DARK_GREY, linewidth=1.1)
+        for suffix, style in (("95_0", "--"), ("99_8", ":")):
+            ax.plot(limits["population"], limits[f"lower{suffix}"], color=html.NHS_BLUE, linestyle=style)
             ax.plot(limits["population"], limits[f"upper{suffix}"], color=html.NHS_BLUE, linestyle=style)
         ax.scatter(rows["denominator"], rows["value"], c=[BAND_COLOUR.get(b, html.NHS_MID_GREY) for b in rows["band"]],
-                   edgecolors=html.NHS_DARK_GREY, s=18, zorder=3)
-        ax.set_title(ind.name, fontsize=10)
-        if ind.type == "rate":  # limits at tiny populations would squash the practices into a line
-            ax.set_ylim(0, max(rows["value"].max(), limits["baseline"].iloc[0]) * 1.4)
-        ax.set_xlabel("Denominator", fontsize=8)
-        ax.set_ylabel(ind.unit, fontsize=8)
-        ax.tick_params(labelsize=7)
+                   edgecolors=html.NHS_DARK_GREY, s=16, zorder=3)
+        bands |= set(rows["band"])
+        ax.set_title(plots.wrapped(ind.name, 30), fontsize=8)
+        ax.set_xlim(0, float(limits["population"].max()))
+        ax.set_ylim(*funnel_range(rows, limits, ind))
+        ax.set_xlabel("Denominator", fontsize=6.5, loc="right", labelpad=1)
+        ax.set_ylabel(ind.unit, fontsize=7)
+        ax.tick_params(labelsize=6.5)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        plots.mark_break(ax, below=2.9)
         panels.append((ax, ind, rows.set_index("practice_code")))
     for ax in list(axes.flat)[len(chosen):]:
         ax.set_visible(False)
     if panels:
-        panels[0][0].legend(frameon=False, fontsize=7)
-    fig.tight_layout()
+        fig.legend(handles=funnel_key(bands), loc="lower center", ncol=9, fontsize=7, frameon=False,
+                   handlelength=1.8, columnspacing=1.4)
+    fig.tight_layout(rect=(0, FUNNEL_KEY_INCHES / height, 1, 1), h_pad=1.2)
     return fig, panels
 
 
@@ -642,4 +1080,5 @@ def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) 
         return ""
     marker = _marker(indicators, catalogue, have)
     return html.png_figure(marker.png(practice_code), alt=marker.layer.alt(),  # compact: keeps a pack small
-                           caption="This practice (circled) among its peers, latest period")
+                           caption="This practice (circled) among its peers, latest period. Each vertical axis is fitted to "
+                                   "the panel's values, its break marked where it does not start at zero.")

@@ -60,3 +60,33 @@ def test_what_to_look_at_lists_the_unacceptable_and_the_worse_than_the_icb_only(
     assert report.to_look_at(rows, "P1") == ["Alpha: Unacceptable and worse than the ICB (80.0%, ICB 90.0%)",
                                              "Beta: worse than the ICB (£91.0, ICB £93.0)"]
     assert report.to_look_at(rows, "P9") == []
+
+
+def test_funnel_axes_are_fitted_to_the_points_and_limits_with_a_key_to_the_bands():
+    """Prevalence-like values of 6 to 15% get an axis around them, not 0 to 100%, and the key names the
+    bands of the points drawn."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    prevalence = scorecard.Indicator(id="prev", name="Recorded prevalence of something", source="x", select={},
+                                     domain="d", section="C", type="proportion", polarity="no judgement",
+                                     multiplier=100, unit="%")
+    denominators = rng.integers(3000, 15000, 20)
+    shares = rng.uniform(0.06, 0.15, 20)
+    rows = pd.DataFrame({"indicator_id": "prev", "practice_code": [f"P{n:02d}" for n in range(20)], "period": "2020/21",
+                         "period_rank": 1, "numerator": np.round(denominators * shares), "denominator": denominators,
+                         "band": ["Not banded"] * 19 + ["Good"]})
+    rows["value"] = rows["numerator"] / rows["denominator"] * 100
+    fig, panels = report.funnel_figure_panels(rows, [prevalence])
+    try:
+        (ax, _ind, _rows), = panels
+        bottom, top = ax.get_ylim()
+        assert bottom <= rows["value"].min() and top >= rows["value"].max()
+        assert bottom > 0 and top < 30  # fitted, not 0 to 100
+        assert top - bottom < 3 * (rows["value"].max() - rows["value"].min())
+        assert any("axis starts at" in t.get_text() for t in ax.texts)  # the break marked
+        labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        assert {"Good", "Not banded", "This practice", "95% limits"} <= set(labels)
+        assert "Unacceptable" not in labels  # only the bands drawn
+    finally:
+        plt.close(fig)

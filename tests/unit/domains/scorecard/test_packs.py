@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from bs4 import BeautifulSoup
 from PIL import Image
 
 from helpers.domains.scorecard import packs, report
@@ -90,6 +91,15 @@ def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypa
     drawn = []
     original = report.funnel_layer
     monkeypatch.setattr(report, "funnel_layer", lambda *a, **k: drawn.append(1) or original(*a, **k))
+    spined = []
+    original_spine = report.spine_layer
+    monkeypatch.setattr(report, "spine_layer", lambda *a, **k: spined.append(1) or original_spine(*a, **k))
+    # the sets of indicators the packs' spine charts show: each practice's latest rows of an indicator
+    # some practice has a value for
+    newest = data.indicators[data.indicators["period_rank"] == 1]
+    valued = set(newest.loc[newest["value"].notna(), "indicator_id"])
+    spine_sets = {frozenset(set(newest.loc[newest["practice_code"] == c, "indicator_id"]) & valued) for c in codes}
+    spine_sets -= {frozenset()}
     # the sets of indicators practices have values for, straight from the published rows
     latest = data.indicators[(data.indicators["period_rank"] == 1) & data.indicators["value"].notna()
                              & (data.indicators["denominator"] > 0) & data.indicators["type"].isin(["proportion", "rate"])]
@@ -97,9 +107,11 @@ def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypa
     assert len(sets) >= 2  # the samples have a practice without immunisation figures
     written = packs.render(data, codes, facts, here, workers=1)
     assert len(drawn) == len(sets)  # the funnel panels drawn once for each set, for all the packs
+    assert len(spined) == len(spine_sets) >= 1  # and the spine chart's ranges
     monkeypatch.setattr(packs, "MIN_PACKS_PER_PROCESS", 1)
     parallel = packs.render(data, codes, facts, there, workers=2)
     assert len(drawn) == 2 * len(sets)  # once more, here: the processes are handed the layers
+    assert len(spined) == 2 * len(spine_sets)
     assert [p.name for p in written] == [p.name for p in parallel] == [f"{c}.html" for c in codes]
     for a, b in zip(written, parallel):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -107,8 +119,10 @@ def test_packs_on_two_processes_are_the_packs_made_here(data, tmp_path, monkeypa
     for path, code in zip(written, codes):
         page = path.read_text(encoding="utf-8")
         assert f"<title>{names[code]} ({code})</title>" in page.replace("&#x27;", "'").replace("&amp;", "&")
-        # one picture, none for a practice with no values
-        assert page.count("data:image/png;base64,") == int(code in set(latest["practice_code"]))
+        # one funnel picture, none for a practice with no values; a spine chart for one with indicators
+        alts = [img["alt"] for img in BeautifulSoup(page, "html.parser").find_all("img")]
+        assert sum(a.startswith("Funnel plots of") for a in alts) == int(code in set(latest["practice_code"]))
+        assert sum(a.startswith("Spine chart of") for a in alts) == int(code in set(data.indicators["practice_code"]))
         words = re.sub(r"data:image/png;base64,[^\"]+", "", page)
         assert not re.search(r"\b(None|NaN|nan)\b", words), code
 
