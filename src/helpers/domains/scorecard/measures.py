@@ -57,6 +57,7 @@ class Indicator:
     polarity_reason: str = ""   # why an indicator that is no judgement by nature is judged (the pack prints it)
     numerator: str = ""         # what is counted, in words (the data dictionary)
     denominator: str = ""
+    decimals: int = 1           # as pages print its values (0 for a count such as registered patients)
 
     @property
     def scored(self) -> bool:

@@ -798,15 +798,25 @@ def trend_charts(indicators: pd.DataFrame, practice_code: str) -> list:
             for rows in trend_rows(indicators, practice_code).values()]
 
 
+def _printed(table: pd.DataFrame, catalogue: list) -> pd.DataFrame:
+    """The pack table's figures as text, each to its indicator's decimals (a dash for no previous value)."""
+    digits = table["Indicator"].map({ind.name: ind.decimals for ind in catalogue}).fillna(1).astype(int)
+    out = table.copy()
+    for column in ("Value", "Previous", "ICB", "England"):
+        blank = DASH if column == "Previous" else ""
+        out[column] = [blank if pd.isna(v) else _number(v, d) for v, d in zip(table[column], digits)]
+    return out
+
+
 def practice_pack(data: ReportData, practice_code: str) -> str:
     """One practice's results against its peers: an HTML fragment."""
     if practice_code not in data.codes:
         raise ValueError(f"practice {practice_code} is not in the organisation {data.where}")
-    table = html.table(pack_table(data.indicators, practice_code, data.catalogue),
+    table = html.table(_printed(pack_table(data.indicators, practice_code, data.catalogue), data.catalogue),
                        caption="Latest value and the one before it, 95% confidence limits, comparison with the ICB "
                                "and England, band and its thresholds",
                        raw_html={"Band", "vs ICB", "vs England"},
-                       formats={"Value": _number, "Previous": _dash, "ICB": _number, "England": _number,
+                       formats={"Value": str, "Previous": str, "ICB": str, "England": str,
                                 "Band": band_label, "vs ICB": compare_label, "vs England": compare_label})
     reasons = [(i.name, i.polarity, i.polarity_reason) for i in data.catalogue if str(i.polarity_reason).strip()]
     spine, spine_data = spine_chart(data.indicators, practice_code)

@@ -123,3 +123,19 @@ def test_the_pack_table_shows_the_previous_value_or_a_dash_and_the_thresholds():
     assert np.isnan(table["Previous"].iloc[1])  # ae: one period only
     assert [report._dash(v) for v in table["Previous"]][1] == "\u2013"
     assert list(table[report.THRESHOLDS]) == ["\u226595 / \u226590", "\u2264600 / \u2264900", "\u2013"]
+
+
+def test_the_pack_table_prints_each_indicator_to_its_own_decimals():
+    from helpers.domains.scorecard import measures as scorecard
+
+    indicators = _indicators().assign(lower95=np.nan, upper95=np.nan, compared_to_england="Not compared",
+                                      band="Not banded")
+    catalogue = [scorecard.Indicator(id="pay", name="Indicator pay", source="x", select={}, domain="d", section="C",
+                                     type="ratio", polarity="no judgement", decimals=0)]
+    printed = report._printed(report.pack_table(indicators, "P1", catalogue), catalogue)
+    mine = indicators[indicators["practice_code"] == "P1"].set_index(["indicator_id", "period_rank"])["value"]
+    rows = printed.set_index("Indicator")
+    assert rows.loc["Indicator pay", "Value"] == f"{mine['pay', 1]:,.0f}"
+    assert rows.loc["Indicator pay", "Previous"] == f"{mine['pay', 2]:,.0f}"
+    assert rows.loc["Indicator cov", "Value"] == f"{mine['cov', 1]:,.1f}"  # not in the catalogue: one decimal
+    assert rows.loc["Indicator ae", "Previous"] == "\u2013"
