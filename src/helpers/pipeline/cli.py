@@ -98,7 +98,9 @@ def execute_notebook(stage: str, root: Path, kernel=None) -> Path:
     target = root / spec.executed
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{source.stem}.running.ipynb")
-    print(f"[{stage}] executing {notebook}" + (f" on kernel {kernel.number}" if kernel else ""), flush=True)
+    # one write of the whole line: stages run side by side, and print's text and newline could part
+    sys.stdout.write(f"[{stage}] executing {notebook}" + (f" on kernel {kernel.number}" if kernel else "") + "\n")
+    sys.stdout.flush()
     try:
         if kernel is None:
             import papermill

@@ -61,7 +61,9 @@ class _Say:
 
     def __call__(self, text: str, stream=None) -> None:
         with self._lock:
-            print(text, file=stream or sys.stdout, flush=True)
+            stream = stream or sys.stdout
+            stream.write(text + "\n")  # one write: a line printed elsewhere cannot land inside it
+            stream.flush()
             if self.on_line is not None:
                 self.on_line(text, time.monotonic())
 
