@@ -24,13 +24,14 @@ PIP_VERSION := 26.3
 INPUTS ?= data/raw
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: report national test venv browser bench bench-kill lab sample golden lock clean help
+.PHONY: report national test test-full venv browser bench bench-kill lab sample golden lock clean help
 
 help:
 	@echo "make report [INPUTS=../shared/data/real] [ORG=QNX] [PERIOD=2026-01]"
 	@echo "                                          run the pipeline, publish reports/index.html"
 	@echo "make national [INPUTS=..] [SCHEDULER=..]  every ICB's edition and every open practice's pack (Dask)"
 	@echo "make test                                 run the tests (installs Chromium if it can and must)"
+	@echo "make test-full                            the slowest end-to-end runs, on the real files (CI runs both)"
 	@echo "   PYTHON=python3.12 (say) chooses the interpreter; now $(or $(PYTHON),none found) $(PYVER), in $(VENV)/"
 	@echo "make bench                                benchmarks (bench/): RTT, referral gateway, scorecard and packs"
 	@echo "make lab                                  open JupyterLab on the notebooks"
@@ -70,9 +71,14 @@ national: $(STAMP)
 # Chromium is found (or installed) before the environment, so a machine that lacks it and cannot
 # install it stops in seconds, not after the pip install and the first half of the suite.
 # The linter first: it takes seconds, and the style it keeps is part of what the tests check.
+# The slowest end-to-end runs (the real files' editions, the national run, the runner against
+# dvc repro: marked "full" in tests/conftest.py) are their own tier, make test-full.
 test: $(LOCK) browser $(STAMP)
 	$(PY) -m ruff check --quiet .
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not full"
+
+test-full: $(LOCK) browser $(STAMP)
+	$(PY) -m pytest -m full
 
 browser: $(LOCK)
 	@$(PYTHON) tests/support/chromium.py --install

@@ -116,3 +116,19 @@ def published_real(tmp_path_factory) -> Path:
     done = run_pipeline(project, hostile, REAL, "data/raw")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return project
+
+
+# The slowest end-to-end runs make the full tier (`make test-full`, which CI runs after `make test`):
+# every test of the real files' edition, and the files that run whole pipelines of their own.
+FULL_TIER_FILES = {"test_edition.py", "test_national.py", "test_runner.py", "test_adding_a_stage.py"}
+
+
+def _reads_the_real_edition(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "published_real" in getattr(item, "fixturenames", ()) or "published_real" in params.values()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in FULL_TIER_FILES or _reads_the_real_edition(item):
+            item.add_marker(pytest.mark.full)
