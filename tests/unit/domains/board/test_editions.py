@@ -184,3 +184,32 @@ def test_write_for_icb_writes_the_icbs_tables_gated_and_read_before_the_projects
                                       ("board", national / "national_timeseries.raw__ae.xls.json")]
     # the project's own tables are untouched
     assert pd.read_parquet(project.processed / "board_series.parquet").equals(series)
+
+
+def test_the_papers_quality_appendix_reads_the_icbs_quarantine_and_the_projects_others(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from helpers.core.errors import QUARANTINE_COLUMNS
+    from helpers.domains.board import report as board_report
+    from support import settings_for
+
+    root = tmp_path / "project"
+    project = Project(root)
+    own = Project(root, out=editions.icb_folder(root, "BBB"))
+    row = {"source": "s", "file": "f.csv", "line": 3, "column": "c", "value": "x", "reason": "why"}
+    for where, domain, reason in ((project, "board", "the project's"), (project, "rtt", "rtt's"),
+                                  (own, "board", "the ICB's")):
+        where.processed.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame([{**row, "reason": reason}], columns=QUARANTINE_COLUMNS).to_parquet(
+            where.processed / f"{domain}_quarantine.parquet")
+    assert [p.parent for p in own.processed_files("*_quarantine.parquet")] == [own.processed, project.processed]
+
+    def appendix(downloads: bool) -> str:
+        data = board_report.ReportData(own, settings_for("board_paper"), {}, CFG, {}, [], {"inputs": []},
+                                       downloads=downloads)
+        return str(board_report.quality_appendix(data))
+
+    text = BeautifulSoup(appendix(False), "html.parser").get_text(" ", strip=True)
+    assert "the ICB's" in text and "rtt's" in text and "the project's" not in text
+    assert "downloads/" not in appendix(False)
+    assert 'href="downloads/board_quarantine.csv"' in appendix(True)
