@@ -8,6 +8,7 @@ processed organisation table with plain pandas (open in the latest month).
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -81,6 +82,75 @@ def test_every_icb_has_its_edition_and_every_open_practice_its_pack(national_pro
         if "audit" not in page.parts:
             words = re.sub(r"data:image/png;base64,[^\"]+", "", page.read_text(encoding="utf-8"))
             assert not re.search(r"\b(None|NaN|nan)\b", words), page
+
+
+def expected_waiting_list(project, code: str) -> tuple[pd.Timestamp, float]:
+    """The ICB's patients waiting (incomplete pathways) in its latest month, from the processed RTT
+    summary with plain pandas."""
+    summary = pd.read_parquet(project / "data" / "processed" / "rtt_summary.parquet")
+    mine = summary[(summary["org_level"] == "icb") & (summary["org_code"] == code) & (summary["rtt_part"] == "Part_2")]
+    latest = mine.sort_values("period").iloc[-1]
+    return pd.Timestamp(latest["period"]), float(latest["total_pathways"])
+
+
+def summary_cell(soup, reference: str, column: str) -> str:
+    """A cell of the board paper's measures-at-a-glance table, by the measure's reference and the column."""
+    table = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text().startswith("Measures at a"))
+    headers = [th.get_text(strip=True) for th in table.thead.find_all("th")]
+    row = next(tr for tr in table.tbody.find_all("tr") if tr.find("th").get_text(strip=True) == reference)
+    return row.find_all(["th", "td"])[headers.index(column)].get_text(" ", strip=True)
+
+
+def test_every_icbs_edition_has_its_own_board_paper(national_project):
+    from bs4 import BeautifulSoup
+
+    from helpers.render.templating import css_string
+
+    project, _ = national_project
+    out = project / "reports" / "national"
+    names = pd.read_parquet(project / "data" / "processed" / "organisation_icbs.parquet").set_index("icb_code")["name"]
+    month = pd.read_parquet(project / "data" / "processed" / "rtt_summary.parquet")["period"].max()
+    month_name = f"{month:%B %Y}"
+    icbs = sorted(expected_icbs())
+    waiting = {}
+    for code in icbs:
+        folder, name = out / code, str(names[code])
+        index = (folder / "index.html").read_text(encoding="utf-8")
+        assert 'href="board-paper.html"' in index, code
+        page = (folder / "board-paper.html").read_text(encoding="utf-8")
+        soup = BeautifulSoup(page, "html.parser")
+        text = soup.get_text(" ", strip=True)
+        # the ICB and month on every page: the masthead, which every printed page carries in its margin
+        label = f"{name}, data for {month_name}"
+        assert soup.find("header", class_="masthead").find_all("p")[1].get_text(strip=True) == label, code
+        assert f"@bottom-left {{ content: {css_string(label)}; }}" in page, code
+        assert f"{name}, {month_name}:" in text  # the executive summary, written from the ICB's figures
+        others = [str(names[c]) for c in icbs if c != code]
+        assert not [other for other in others if other in page], code
+        # sections for another organisation still say so
+        assert f"not {name} {month_name}" in text
+        assert "Context: sections for other organisations and periods" in text
+        # the ICB's waiting list, as the processed RTT summary has it
+        period, value = expected_waiting_list(project, code)
+        waiting[code] = value
+        assert summary_cell(soup, "ICB-RTT-01", "Latest") == f"{value:,.0f}", code
+        assert summary_cell(soup, "ICB-RTT-01", "Data date") == f"{period:%b %Y}", code
+        assert summary_cell(soup, "ICB-RTT-01", "For") == name, code
+        # its links stay inside the ICB's edition
+        for link in soup.find_all("a", href=True):
+            href = link["href"].split("#")[0]
+            if href and "://" not in href:
+                assert (folder / href).exists(), (code, href)
+        assert (folder / "audit" / "90_board_paper.ipynb").exists()
+        # the workbooks were read and gated once (the cleanse stage's gates, in every paper); the ICB's
+        # measures were gated as the ICB's
+        appendix = next(s for s in soup.find_all("section") if "Appendix A: data quality" in s.get_text())
+        assert "national_timeseries.raw" in appendix.get_text() and "board_measures.processed" in appendix.get_text()
+        own = project / "build" / "national" / code / "build" / "validation" / "board"
+        assert [p.name.split("__")[0] for p in own.glob("*.json")] == ["board_measures.processed"]
+        assert json.loads((folder / "provenance.json").read_text(encoding="utf-8"))["params"]["board"][
+            "organisation"] == code
+    assert len(set(waiting.values())) == len(waiting)  # each its own ICB's figure
 
 
 def test_a_failed_icb_is_reported_and_the_others_are_published(national_project):

@@ -95,5 +95,21 @@ class Project:
         own = self.processed / name
         return own if own.exists() or self.out is None else self.root / PROCESSED / name
 
+    def processed_files(self, pattern: str) -> list[Path]:
+        """The files in ``data/processed/`` matching ``pattern`` to read, by name: this run's own, and
+        the project's of names it did not make."""
+        found = {p.name: p for p in self.processed.glob(pattern)}
+        if self.out is not None:
+            for p in (self.root / PROCESSED).glob(pattern):
+                found.setdefault(p.name, p)
+        return [found[name] for name in sorted(found)]
+
+    def validation_files(self) -> list[tuple[str, Path]]:
+        """Every validation result to read, with the folder under ``build/validation/`` it is in (its
+        domain's): this run's own, and the project's of names it did not make."""
+        bases = [self.root / VALIDATION] + ([self.out / VALIDATION] if self.out is not None else [])
+        found = {p.relative_to(base).as_posix(): p for base in bases for p in base.glob("**/*.json")}
+        return [(name.rpartition("/")[0], found[name]) for name in sorted(found)]
+
     def read_provenance(self, domain: str) -> dict:
         return json.loads(self.provenance_path(domain).read_text(encoding="utf-8"))

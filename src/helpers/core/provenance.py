@@ -136,14 +136,15 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
     return write_atomic(path, lambda p: frame.to_parquet(p, index=False))
 
 
-def merged(processed_dir: Path) -> dict:
-    """One record for the edition from every stage's ``*_provenance.json``.
+def merged(processed_dir: Path | list[Path]) -> dict:
+    """One record for the edition from every stage's ``*_provenance.json`` (those in the folder
+    ``processed_dir``, or the files listed).
 
     Inputs are listed together, the synthetic flag is set if any stage read synthetic files (so
     every page carries the banner), and each stage's parameters are kept under its domain name.
     """
-    records = {p.name.removesuffix("_provenance.json"): json.loads(p.read_text(encoding="utf-8"))
-               for p in sorted(processed_dir.glob("*_provenance.json"))}
+    files = sorted(processed_dir.glob("*_provenance.json")) if isinstance(processed_dir, Path) else processed_dir
+    records = {p.name.removesuffix("_provenance.json"): json.loads(p.read_text(encoding="utf-8")) for p in files}
     newest = max(records.values(), key=lambda r: r.get("run_at", ""), default={})
     return {
         "run_at": newest.get("run_at"),

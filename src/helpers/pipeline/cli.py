@@ -75,7 +75,8 @@ EXIT_HELP = f"""exit codes of run:
 
 
 def notebook_parameters(stage: str, root: Path) -> dict:
-    """What Papermill injects into a stage's notebook: its settings (checked) and its inputs."""
+    """What Papermill injects into a stage's notebook: its settings (checked), its inputs and (a stage
+    that takes them) its tables' folder."""
     from helpers.pipeline import settings
 
     spec = stages.by_name()[stage]
@@ -84,6 +85,8 @@ def notebook_parameters(stage: str, root: Path) -> dict:
     if spec.sources:
         chosen = recorded(root)
         parameters["inputs"] = {s: chosen.get(s, f"{DEFAULT_INPUTS}/{s}") for s in spec.sources}
+    if spec.tables:
+        parameters["tables"] = None  # the project's: an ICB edition of the national run names its own
     return parameters
 
 

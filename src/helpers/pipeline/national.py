@@ -10,8 +10,10 @@
 3. On a Dask cluster (``dask.distributed``: a LocalCluster of one worker process per core by
    default, or the scheduler at ``--scheduler ADDRESS``, whose workers see this project folder
    at the same path), each ICB's pages are one task (:func:`icb_pages`: its report notebooks
-   executed for that ICB on a kernel the worker keeps, and converted as publish converts them),
-   and each practice's pack is one task. The work every pack of an ICB shares is one task too
+   executed for that ICB on a kernel the worker keeps, and converted as publish converts them;
+   then its board measures, made from the measures stage's tables with that ICB's rows and
+   charted with SPC, written under ``build/national/<ICB>/``, and its board paper executed on
+   them), and each practice's pack is one task. The work every pack of an ICB shares is one task too
    (:func:`prepare_packs`), computed once and handed to its packs' tasks.
 4. As each ICB's tasks finish, its folder (built hidden beside it) is swapped into
    ``reports/national/<ICB code>/`` in one rename, as an ICB edition is; then the national index
@@ -45,8 +47,9 @@ from helpers.core.errors import EXIT_INTERNAL, EXIT_OK
 NATIONAL = Path("reports/national")
 STAGING = ".staging-"
 # the report stages whose pages make an ICB's edition: those about one ICB that read only tables
-# every ICB shares (the board paper reads cleanse_board's, made for one ICB: not yet here)
+# every ICB shares; then the board paper, on the ICB's own board tables (BOARD_STAGE)
 EDITION_STAGES = ("report_rtt", "report_scorecard")
+BOARD_STAGE = "board_paper"
 
 EditionPages = Callable[[Path, str, Path], list[dict]]
 
@@ -118,29 +121,52 @@ def _kernel(root: Path):
 
 def icb_pages(root: Path, code: str, folder: Path) -> list[dict]:
     """The default :data:`EditionPages`: each of :data:`EDITION_STAGES`' notebooks executed for
-    ICB ``code`` (on the worker's kernel), converted as publish converts it into ``folder``, with
-    the executed notebook kept under ``audit/``; returns the index entries."""
+    ICB ``code`` (on the worker's kernel), then the board paper's on the ICB's own board tables
+    (:func:`helpers.domains.board.editions.write_for_icb`, under ``build/national/<ICB>``), each
+    converted as publish converts it into ``folder``, with the executed notebook kept under
+    ``audit/`` and the edition's provenance record beside them; every page's masthead names the
+    ICB and month. Returns the index entries."""
+    from helpers.core import provenance
+    from helpers.core.config import Project
+    from helpers.domains.board import editions
+    from helpers.domains.organisation import edition
+    from helpers.pipeline import publish, settings
+
+    project = Project(root)
+    label = edition.load(project, code, str(settings.edition(root)["period"])).label
+    merged = provenance.merged(project.processed)
+    entries = [_page(root, name, code, folder, label, merged) for name in EDITION_STAGES]
+    own = editions.write_for_icb(project, code, editions.icb_folder(root, code))
+    board = provenance.merged(own.processed_files("*_provenance.json"))
+    entries.append(_page(root, BOARD_STAGE, code, folder, label, board, tables=own.out))
+    provenance.write_json(folder / publish.PROVENANCE, board)  # every page's "Sources and provenance"
+    return entries
+
+
+def _page(root: Path, name: str, code: str, folder: Path, label: str, merged: dict,
+          tables: Path | None = None) -> dict:
+    """Stage ``name``'s notebook executed for ICB ``code`` (reading ``tables`` first, when given) and
+    converted into ``folder``; its index entry."""
     from helpers.core import provenance
     from helpers.pipeline import kernels, publish, stages
 
+    spec = stages.by_name()[name]
     audit = folder / "audit"
     audit.mkdir(parents=True, exist_ok=True)
-    merged = provenance.merged(root / "data" / "processed")
-    entries = []
-    for name in EDITION_STAGES:
-        spec = stages.by_name()[name]
-        executed = audit / Path(spec.notebook).name
-        partial = audit / f".{executed.stem}.running.ipynb"
-        parameters = {"settings": _stage_settings(root, name, code).as_dict()}
-        kernels.execute(_kernel(root), root / spec.notebook, partial, parameters)
-        os.replace(partial, executed)
-        title, file = spec.document
-        document = publish.Document(title=title, file=file, executed=executed, domains=(spec.domain,))
-        page = publish.board_page(executed, title=title, subtitle=f"Edition {code}", provenance=merged,
-                                  synthetic=document.synthetic(merged))
-        provenance.write_text(folder / file, page)
-        entries.append({"title": title, "href": file, "note": ""})
-    return entries
+    executed = audit / Path(spec.notebook).name
+    partial = audit / f".{executed.stem}.running.ipynb"
+    parameters = {"settings": _stage_settings(root, name, code).as_dict()}
+    if spec.tables:
+        parameters["tables"] = None if tables is None else tables.relative_to(root).as_posix()
+    kernels.execute(_kernel(root), root / spec.notebook, partial, parameters)
+    os.replace(partial, executed)
+    title, file = spec.document
+    document = publish.Document(title=title, file=file, executed=executed,
+                                domains=() if name == BOARD_STAGE else (spec.domain,))
+    page = publish.board_page(executed, title=title, subtitle=label, provenance=merged,
+                              synthetic=document.synthetic(merged))
+    provenance.write_text(folder / file, page)
+    return {"title": title, "href": file, "note": ""}
 
 
 @dataclass

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.core.config import Project, project_root
+from helpers.core.config import Project, project_root, resolve
 from helpers.core.settings import Settings
 from helpers.pipeline import inputs as run_inputs
 from helpers.pipeline import settings as params
@@ -28,6 +28,11 @@ class StageRun:
     project: Project
     settings: Settings
     inputs: dict[str, Path]
+
+    @property
+    def edition(self) -> dict:
+        """The organisation and period its settings name (those of them it takes)."""
+        return {key: getattr(self.settings, key) for key in params.EDITION_KEYS if hasattr(self.settings, key)}
 
 
 def setup() -> Path:
@@ -50,23 +55,37 @@ def configure_readers(root: Path) -> None:
     _common.set_max_file_mb(params.section("inputs", root).get("max_file_mb", _common.DEFAULT_MAX_FILE_MB))
 
 
-def stage(name: str, settings: dict | None = None, inputs: dict | None = None) -> StageRun:
-    """Set up the notebook for stage ``name``: its settings checked and frozen, its folders found."""
+def stage(name: str, settings: dict | None = None, inputs: dict | None = None,
+          tables: str | None = None) -> StageRun:
+    """Set up the notebook for stage ``name``: its settings checked and frozen, its folders found.
+
+    ``tables`` (a stage that takes them, :attr:`helpers.pipeline.stages.Stage.tables`) is a folder
+    whose ``data/processed/`` holds tables of the edition's own, read before the project's: the
+    national run's ICB editions (``build/national/<ICB>``). None: the project's."""
     root = setup()
     spec = stages.by_name()[name]
     configure_readers(root)
-    return StageRun(spec, Project(root), params.for_stage(spec, root, settings),
+    project = Project(root, out=resolve(tables, root)) if tables else Project(root)
+    return StageRun(spec, project, params.for_stage(spec, root, settings),
                     run_inputs.folders_for(spec.sources, root, inputs))
 
 
-def full_reports() -> dict[str, tuple[str, str]]:
-    """Each domain's published report, (title, file name in the edition), for links to it."""
-    return {stage.domain: stage.document for stage in stages.STAGES if stage.document}
+def full_reports(tables: str | None = None) -> dict[str, tuple[str, str]]:
+    """Each domain's published report, (title, file name in the edition), for links to it; in an ICB
+    edition of the national run (its own ``tables``), those that edition publishes."""
+    from helpers.pipeline import national
+
+    found = {stage.domain: stage.document for stage in stages.STAGES if stage.document}
+    if tables:
+        kept = {stages.by_name()[name].domain for name in national.EDITION_STAGES}
+        found = {domain: document for domain, document in found.items() if domain in kept}
+    return found
 
 
-def board_sections(root: Path) -> list[tuple[str, Settings]]:
+def board_sections(root: Path, edition: dict | None = None) -> list[tuple[str, Settings]]:
     """The domains whose section the board paper embeds, each with its report stage's settings,
-    in the stage list's order."""
-    chosen = run_inputs.recorded_edition(root)  # this run's organisation and period, as its own stages get them
+    in the stage list's order: for ``edition``'s organisation and period (the paper's own,
+    :attr:`StageRun.edition`), else this run's."""
+    chosen = edition or run_inputs.recorded_edition(root)  # as the sections' own stages get them
     return [(domain, params.for_stage(stages.by_name()[stage_name], root, chosen=chosen))
             for domain, stage_name in stages.board_domains()]

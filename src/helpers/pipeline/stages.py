@@ -38,6 +38,8 @@ class Stage:
     uses: tuple[str, ...] = ()              # other domains whose tables it reads
     document: tuple[str, str] | None = None  # (title, file in the edition): publish the executed notebook
     publishes: str | None = None            # a build/ folder copied into the edition as it is
+    tables: bool = False                    # takes ``tables``: a folder of the edition's own processed
+                                            # tables, read first (the national run's ICB editions)
 
     @property
     def module(self) -> str:
@@ -92,7 +94,7 @@ STAGES: list[Stage] = [
           uses=("organisation", "rtt", "referrals", "scorecard")),
     Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
           files=("board_cover.yaml", "board_measures.yaml"), uses=("organisation",),
-          document=("Integrated performance report", "board-paper.html")),
+          document=("Integrated performance report", "board-paper.html"), tables=True),
 ]
 
 

@@ -136,3 +136,26 @@ def test_the_board_papers_sections_take_this_runs_organisation_not_params_yaml(t
     assert {"rtt", "referrals", "qipp", "actions"} <= set(sections)
     assert {s.organisation for s in sections.values() if hasattr(s, "organisation")} == {"QE1"}
     assert sections["rtt"].period == "2026-01"
+
+
+def test_the_board_papers_sections_take_the_papers_edition_when_given(tmp_path):
+    """An ICB's paper in the national run (its settings that ICB's) gives its sections that ICB, not the run's."""
+    import shutil
+
+    from helpers.pipeline import inputs, notebook
+
+    shutil.copy(support.ROOT / "params.yaml", tmp_path / "params.yaml")
+    inputs.write_run_file({}, tmp_path, {"organisation": "QE1", "period": "latest"})
+    sections = dict(notebook.board_sections(tmp_path, {"organisation": "QH8", "period": "2026-01"}))
+    assert {s.organisation for s in sections.values() if hasattr(s, "organisation")} == {"QH8"}
+    assert sections["rtt"].period == "2026-01"
+
+
+def test_a_national_editions_board_paper_links_only_the_pages_it_has():
+    from helpers.pipeline import national, notebook
+
+    every = notebook.full_reports()
+    assert {"rtt", "referrals", "scorecard", "qipp", "actions"} <= set(every)
+    own = notebook.full_reports("build/national/QE1")
+    assert sorted(own) == sorted(stages.by_name()[name].domain for name in national.EDITION_STAGES)
+    assert all(own[domain] == every[domain] for domain in own)

@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from helpers.core import provenance, quality
-from helpers.core.config import VALIDATION, Project, download_stem
+from helpers.core.config import Project, download_stem
 from helpers.core.errors import PipelineError, SourceFormatError
 from helpers.core.settings import Settings
 from helpers.domains.actions import measures as action_plan
@@ -59,6 +59,7 @@ class ReportData:
     provenance: dict            # every domain's, merged: the edition's
     edition: Edition | None = None
     elsewhere: frozenset = frozenset()  # domains whose data is for another organisation or period
+    downloads: bool = True      # the edition publishes the quarantined rows as downloads (the paper links them)
 
     @property
     def synthetic(self) -> bool:
@@ -80,13 +81,15 @@ def apart(sections: list[tuple[str, Settings]] | None) -> frozenset:
     return frozenset(domain for domain, s in sections or [] if getattr(s, "same_edition", True) is False)
 
 
-def load(project: Project, settings: ReportSettings, sections: list[tuple[str, Settings]] | None = None) -> ReportData:
+def load(project: Project, settings: ReportSettings, sections: list[tuple[str, Settings]] | None = None,
+         downloads: bool = True) -> ReportData:
     """The measures as the measures stage read them, charted again with its catalogue and SPC rule set.
 
     SPC is a pure function of the series, so the charts here are the points in ``board_measures``.
     ``sections`` are the domains whose sections the paper embeds, with their report settings: a
     measure from a domain whose data is for another organisation or period is context, never a
-    headline figure or an exception.
+    headline figure or an exception. ``downloads``: whether the edition publishes downloads (an
+    ICB edition of the national run does not), which the paper then links.
     """
     record = project.read_provenance(DOMAIN)
     used = record["params"]
@@ -103,8 +106,8 @@ def load(project: Project, settings: ReportSettings, sections: list[tuple[str, S
         result.elsewhere = result.measure.domain in elsewhere
     results.sort(key=lambda r: (not r.headline, r.measure.scope != "icb"))  # the ICB's own measures first
     cover = load_cover(project.path(settings.cover))
-    return ReportData(project, settings, used, cfg, cover, results, provenance.merged(project.processed), scope,
-                      elsewhere)
+    return ReportData(project, settings, used, cfg, cover, results,
+                      provenance.merged(project.processed_files("*_provenance.json")), scope, elsewhere, downloads)
 
 
 COVER_FIELDS = [
@@ -522,19 +525,18 @@ def _quarantined(ctx: ReportData, path: Path) -> tuple[str, list[html.Fragment]]
         return domain, []
     counts = (q.groupby(["source", "reason"], dropna=False).size().rename("rows").reset_index()
               .rename(columns={"source": "Source", "reason": "Reason", "rows": "Rows"}))
-    # the rows themselves are a download published with the paper (pipeline.exports), not pages of a table
-    download = template("board/quarantine_download.html", rows=len(q), domain=domain,
-                        href=f"downloads/{download_stem(domain, 'quarantine')}.csv")
-    return domain, [html.table(counts, caption=f"Quarantined rows from {domain}, by source and reason",
-                               formats={"Rows": html.integer}), download]
+    tables = [html.table(counts, caption=f"Quarantined rows from {domain}, by source and reason",
+                         formats={"Rows": html.integer})]
+    if ctx.downloads:  # the rows themselves are a download published with the paper (pipeline.exports)
+        tables.append(template("board/quarantine_download.html", rows=len(q), domain=domain,
+                               href=f"downloads/{download_stem(domain, 'quarantine')}.csv"))
+    return domain, tables
 
 
 def quality_appendix(ctx: ReportData) -> html.Fragment:
-    root = ctx.project.root
     results = []
-    for folder in sorted({p.parent for p in (root / VALIDATION).glob("**/*.json")}):
-        for r in quality.load_results(folder):
-            results.append((folder.relative_to(root / VALIDATION).as_posix(), r))
+    for stage, path in ctx.project.validation_files():
+        results.append((stage, json.loads(path.read_text(encoding="utf-8"))))
     listed = None
     if results:
         table = quality.results_table([r for _, r in results])
@@ -542,7 +544,7 @@ def quality_appendix(ctx: ReportData) -> html.Fragment:
         table["outcome"] = [html.gate_status(o) for o in table["outcome"]]
         table.columns = [c.capitalize() for c in table.columns]
         listed = html.table(table, caption="Validation results of this run, by stage", raw_html={"Outcome"})
-    quarantines = [_quarantined(ctx, path) for path in sorted(ctx.project.processed.glob("*_quarantine.parquet"))]
+    quarantines = [_quarantined(ctx, path) for path in ctx.project.processed_files("*_quarantine.parquet")]
     return template("board/quality_appendix.html", results=listed, quarantines=quarantines)
 
 
