@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 ICB = "NHS Sussex ICB"  # QNX, the default organisation: the samples are its practices and waits
 RAW = ROOT / "data" / "raw"
 BLANK_MARKERS = re.compile(r"\b(nan|NaN|NaT|None)\b")
-TOOL_WORDS = re.compile(r"parquet|params\.yaml|DataFrame|notebook", re.IGNORECASE)
+TOOL_WORDS = re.compile(r"parquet|params\.yaml|DataFrame|notebook|\bplotthedots\b|\bnhse_excel\b", re.IGNORECASE)
 ELSEWHERE = {"referral-gateway.html": "referral_gateway", "qipp-savings.html": "qipp_tracker",
              "action-plan.html": "action_plan"}
 
@@ -74,8 +74,9 @@ def test_no_reader_page_shows_a_missing_value_marker_or_a_tool_word(edition):
 def test_the_check_finds_markers_and_tool_words():
     assert BLANK_MARKERS.findall("a NaN, NaT and None and nan") == ["NaN", "NaT", "None", "nan"]
     assert not BLANK_MARKERS.search("financial, nano, Nonetheless, none of them")
-    assert TOOL_WORDS.findall("data/processed/x.parquet (params.yaml) a DataFrame, the Notebooks") == [
-        "parquet", "params.yaml", "DataFrame", "Notebook"]
+    assert TOOL_WORDS.findall("data/processed/x.parquet (params.yaml) a DataFrame, the Notebooks, plotthedots") == [
+        "parquet", "params.yaml", "DataFrame", "Notebook", "plotthedots"]
+    assert not TOOL_WORDS.search("the NHSRplotthedots R package")  # a package cited by name is not a setting
 
 
 def test_every_reader_pages_masthead_names_the_icb_and_data_month(edition):

@@ -95,6 +95,18 @@ class Settings:
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
+    @property
+    def reader_name(self) -> str:
+        """The rule set as reader pages name it (:data:`READER_NAMES`)."""
+        return READER_NAMES.get(self.name, f"{self.name} rule set")
+
+
+# how reader pages name each preset (its key is a setting, not a name a board member knows)
+READER_NAMES = {
+    "plotthedots": "Making Data Count rules as the NHS-R Community's R package applies them",
+    "nhse_excel": "Making Data Count rules as NHS England's Excel tool applies them",
+}
+COLUMN_NAMES = {"plotthedots": "R package (NHSRplotthedots)", "nhse_excel": "NHS England Excel tool"}
 
 PRESETS = {
     "plotthedots": Settings("plotthedots", shift_length=7, trend_length=7, screen_outliers=True,

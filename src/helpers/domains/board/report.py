@@ -284,7 +284,7 @@ def exceptions_section(ctx: ReportData) -> html.Fragment:
     stale_after = ctx.settings.stale_after_months
     exceptions = [{"anchor": _anchor(r.measure.reference), "reference": r.measure.reference, "name": r.measure.name,
                    "why": "; ".join(r.exception)} for r in ctx.exceptions]
-    return template("board/exceptions.html", measures=len(ctx.results), rule_set=ctx.cfg.name, exceptions=exceptions,
+    return template("board/exceptions.html", measures=len(ctx.results), rule_set=ctx.cfg.reader_name, exceptions=exceptions,
                     stale_after=stale_after,
                     stale=[r for r in ctx.results if r.months_behind is not None and r.months_behind > stale_after])
 
@@ -326,7 +326,7 @@ def matrix_section(ctx: ReportData) -> html.Fragment:
                        for v, v_heading in found.columns]}
             for a, heading in found.rows]
     return template("board/matrix.html", columns=found.columns, rows=rows, measures=len(ctx.results),
-                    rule_set=ctx.cfg.name)
+                    rule_set=ctx.cfg.reader_name)
 
 
 def summary_table(ctx: ReportData) -> pd.DataFrame:
@@ -363,7 +363,7 @@ def measure_for(ctx: ReportData, result: board.Result) -> str:
 
 def summary_section(ctx: ReportData) -> html.Fragment:
     table = html.table(summary_table(ctx), caption=f"Measures at a glance: latest value, target and SPC icons "
-                       f"({ctx.cfg.name} rule set)", raw_html={"Variation", "Assurance"}, row_header="Ref")
+                       f"({ctx.cfg.reader_name})", raw_html={"Variation", "Assurance"}, row_header="Ref")
     return template("board/summary.html", table=table)
 
 
@@ -452,7 +452,7 @@ def _exception_page(ctx: ReportData, r: board.Result) -> dict:
         fig = spc_figure(r)
         try:
             chart = html.figure(fig, alt=chart_alt(r), caption=f"{m.reference}: {m.name}, XmR chart "
-                                f"({ctx.cfg.name} rules). Source: {m.source_label}.")
+                                f"({ctx.cfg.reader_name}). Source: {m.source_label}.")
         finally:
             plots.plt.close(fig)
     actions = None
@@ -551,7 +551,8 @@ def quality_appendix(ctx: ReportData) -> html.Fragment:
 def methods_appendix(ctx: ReportData) -> html.Fragment:
     cfg, prov = ctx.cfg, ctx.provenance
     rules = pd.DataFrame([{
-        "Setting": label, **{name: fmt(getattr(preset, attr)) for name, preset in spc.PRESETS.items()}}
+        "Setting": label, **{spc.COLUMN_NAMES.get(name, name): fmt(getattr(preset, attr))
+                             for name, preset in spc.PRESETS.items()}}
         for label, attr, fmt in [
             ("Shift: points on one side of the mean", "shift_length", str),
             ("Trend: points each higher (lower) than the last", "trend_length", str),
@@ -562,10 +563,13 @@ def methods_appendix(ctx: ReportData) -> html.Fragment:
              lambda v: "improvement" if v else "concern")]])
     files = pd.DataFrame([{"File": Path(i["file"]).name, "Bytes": i["bytes"], "SHA-256": i["sha256"]}
                           for i in prov.get("inputs", [])])
+    chosen = {**ctx.measures_settings, **ctx.settings.as_dict()}
+    if "spc_preset" in chosen:  # by its name for readers, not its setting's value
+        chosen["spc_preset"] = cfg.reader_name
     settings = pd.DataFrame([{"Setting": k, "Value": json.dumps(v, default=str) if not isinstance(v, str) else v}
-                             for k, v in sorted({**ctx.measures_settings, **ctx.settings.as_dict()}.items())])
+                             for k, v in sorted(chosen.items())])
     suppress = ctx.settings.suppress_below
-    return template("board/methods_appendix.html", rule_set=cfg.name, provenance=prov,
+    return template("board/methods_appendix.html", rule_set=cfg.reader_name, provenance=prov,
                     suppress_below=int(suppress) if suppress else None,
                     built=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
                     rules=html.table(rules, row_header="Setting",
