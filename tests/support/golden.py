@@ -31,7 +31,7 @@ VOLATILE = [
     r"published \d+ \w+ \d{4} [\d:]+ UTC", r"Published \S+ \S+",  # when published
 ]
 RUN_TABLES = re.compile(r"(?i)settings|parameters|input files")  # a run's own settings and files
-RUN_LINES = re.compile(r"^(Executed notebook: |\(with code; \.ipynb at audit/)")  # audit copies, by stage
+RUN_LINES = re.compile(r"^(Audit copy of step |\(to open in JupyterLab: audit/)")  # audit copies, by stage
 
 
 def page_text(html: str) -> list[str]:

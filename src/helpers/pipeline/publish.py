@@ -306,8 +306,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
         shutil.copy2(path, audit / path.name)
         (audit / f"{path.stem}.html").write_text(audit_page(path, provenance=provenance, cache=root / BODIES),
                                                  encoding="utf-8")
-        entries.append({"title": f"Executed notebook: {path.name}", "href": f"audit/{path.stem}.html",
-                        "note": f"(with code; .ipynb at audit/{path.name})", "group": AUDIT})
+        entries.append({"title": f"Audit copy of step {path.stem}, with its code", "href": f"audit/{path.stem}.html",
+                        "note": f"(to open in JupyterLab: audit/{path.name})", "group": AUDIT})
     (staging / PROVENANCE).write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
     entries.append({"title": "Provenance: every input file, its hash, the settings and code version",
                     "href": PROVENANCE, "note": "(JSON)", "group": AUDIT})
