@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.config import download_stem
+from helpers.domains.organisation.edition import NamedMonth
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GROUP = "downloads"  # where the edition's index lists them
@@ -150,7 +151,7 @@ AMOUNT_DECIMALS = 2
 
 
 @dataclass(frozen=True)
-class Scope:
+class Scope(NamedMonth):
     """What an edition's downloads are for: its ICB, its month, the ICB's practices open in that month,
     and, for a domain whose files are another organisation's, what its report's heading says so with."""
 
@@ -160,15 +161,6 @@ class Scope:
     practices: frozenset[str] = frozenset()        # the ICB's practices open in the month
     indicators: pd.DataFrame | None = None         # the scorecard's indicators as the pages publish them
     elsewhere: Mapping[str, str] = field(default_factory=dict)  # domain -> 'data for ..., not ...'
-
-    @property
-    def month_name(self) -> str:
-        return f"{self.month:%B %Y}"
-
-    @property
-    def label(self) -> str:
-        """What every page's masthead says, as ``Edition.label`` does."""
-        return f"{self.name}, data for {self.month_name}"
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from helpers.core.config import Project
 from helpers.core.errors import ConfigurationError, InputMissingError
 
 
-@dataclass(frozen=True)
-class Edition:
-    code: str                    # the ICB's ODS code, e.g. QNX
-    name: str                    # as pages print it, e.g. NHS Sussex ICB
-    month: pd.Timestamp          # the data month (its last day, as the RTT extract dates it)
-    sub_icbs: tuple[str, ...]    # its sub-ICB locations (the old CCG codes)
+class NamedMonth:
+    """How pages name an organisation's month, for anything with a ``name`` and a ``month``."""
+
+    name: str
+    month: pd.Timestamp
 
     @property
     def month_name(self) -> str:
@@ -31,6 +30,14 @@ class Edition:
     def label(self) -> str:
         """'NHS Sussex ICB, data for January 2026': what every page's title block says."""
         return f"{self.name}, data for {self.month_name}"
+
+
+@dataclass(frozen=True)
+class Edition(NamedMonth):
+    code: str                    # the ICB's ODS code, e.g. QNX
+    name: str                    # as pages print it, e.g. NHS Sussex ICB
+    month: pd.Timestamp          # the data month (its last day, as the RTT extract dates it)
+    sub_icbs: tuple[str, ...]    # its sub-ICB locations (the old CCG codes)
 
 
 def months(project: Project) -> list[pd.Timestamp]:

@@ -583,13 +583,14 @@ def spine_layer(rows: pd.DataFrame) -> SpineLayer:
         plt.close(fig)
 
 
-class SpineMarker:
-    """Puts one practice's points at a time on a :class:`SpineLayer` (the picture put back first)."""
+class _OnLayer:
+    """A drawing surface holding a layer's picture (``pixels`` at ``dpi``): the picture drawn once and
+    kept (``clean``), to be put back before each practice's marks are drawn over it in ``axes``
+    (which work in pixels)."""
 
-    def __init__(self, layer: SpineLayer):
+    def __init__(self, layer):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.transforms import IdentityTransform
 
         self.layer = layer
         height, width = layer.pixels.shape[:2]
@@ -600,6 +601,15 @@ class SpineMarker:
         self.clean = self.canvas.copy_from_bbox(self.figure.bbox)
         self.axes = self.figure.add_axes((0, 0, 1, 1))
         self.axes.set_axis_off()
+
+
+class SpineMarker(_OnLayer):
+    """Puts one practice's points at a time on a :class:`SpineLayer` (the picture put back first)."""
+
+    def __init__(self, layer: SpineLayer):
+        from matplotlib.transforms import IdentityTransform
+
+        super().__init__(layer)
         self.points = self.axes.scatter([0.0], [0.0], transform=IdentityTransform(), zorder=4, **SPINE_POINT)
 
     def pixels(self, rows: pd.DataFrame) -> np.ndarray:
@@ -976,26 +986,16 @@ def funnel_layer(indicators: pd.DataFrame, catalogue: list, dpi: float = PACK_DP
         plt.close(fig)
 
 
-class FunnelMarker:
+class FunnelMarker(_OnLayer):
     """Circles one practice at a time on a :class:`FunnelLayer`: the picture is put back, the
     practice's circles drawn over it (clipped to their panels, as on the full figure) and the
     result saved as a compact PNG. Drawing the panels is paid once, by the layer."""
 
     def __init__(self, layer: FunnelLayer):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
         from matplotlib.transforms import Bbox, IdentityTransform
 
-        self.layer = layer
-        height, width = layer.pixels.shape[:2]
-        self.figure = Figure(figsize=(width / layer.dpi, height / layer.dpi), dpi=layer.dpi)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self.figure.figimage(layer.pixels, origin="upper", resize=True)
-        self.canvas.draw()
-        self.clean = self.canvas.copy_from_bbox(self.figure.bbox)
-        axes = self.figure.add_axes((0, 0, 1, 1))
-        axes.set_axis_off()
-        self.axes = axes
+        super().__init__(layer)
+        axes = self.axes
         # one circle per panel, moved to the practice's point in it and clipped to the panel
         self.marks = []
         for box in layer.boxes:
