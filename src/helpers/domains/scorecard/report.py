@@ -270,7 +270,7 @@ def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | N
 @html.section
 def headline_section(data: ReportData) -> str:
     scores = data.scores
-    return template("scorecard/headline.html", where=data.where, practices=len(scores),
+    return template("scorecard/headline.html", where=data.where, practices=len(scores), open=len(data.codes),
                     good=(scores["band"] == scorecard.GOOD).sum(), unacceptable=(scores["band"] == scorecard.UNACCEPTABLE).sum(),
                     reviews=int(scores["contract_review"].sum()))
 
