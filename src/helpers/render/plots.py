@@ -119,6 +119,17 @@ def mark_break(ax, below: float = 2) -> bool:
     return True
 
 
+def month_ticks(ax, months: int, label: str = "%b %y", most: int = 10) -> None:
+    """Ticks on a monthly date axis every 1, 2, 3, 6 or 12 months (or whole years), the fewest steps
+    that leave at most ``most`` labels: one label a month over two years would run into each other."""
+    import matplotlib.dates as mdates
+
+    step = next(k for k in (1, 2, 3, 6, 12, 24, 48) if max(1, months) / k <= most)
+    ax.xaxis.set_major_locator(mdates.YearLocator(step // 12) if step >= 12
+                               else mdates.MonthLocator(bymonth=range(1, 13, step)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(label))
+
+
 def wrapped(label: str, width: int = 22) -> str:
     """A long tick label on several lines rather than cut short."""
     import textwrap
@@ -139,8 +150,7 @@ def trend(frame: pd.DataFrame, *, x: str, series: list[str], ylabel: str, target
         ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     else:
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %Y"))
-    ax.set_xticks(frame[x])
+    month_ticks(ax, len(frame), "%b %Y")
     from_zero(ax)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -46,4 +47,20 @@ def test_the_house_trend_chart_starts_at_zero():
     frame = pd.DataFrame({"month": pd.date_range("2025-01-31", periods=3, freq="ME"), "a": [94.4, 95.6, 95.0]})
     fig = plots.trend(frame, x="month", series=["a"], ylabel="%")
     assert fig.axes[0].get_ylim()[0] == 0
+    plt.close(fig)
+
+
+def test_a_long_monthly_axis_is_labelled_every_few_months_not_every_month():
+    periods = pd.date_range("2024-02-29", periods=24, freq="ME")
+    frame = pd.DataFrame({"period": periods, "a": range(24)})
+    fig = plots.trend(frame, x="period", series=["a"], ylabel="n", percent=False)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    plt.close(fig)
+    assert 2 <= len(labels) <= 10
+    assert all(re.fullmatch(r"[A-Z][a-z]{2} 20\d\d", label) for label in labels)
+    short = pd.DataFrame({"period": periods[:6], "a": range(6)})
+    fig = plots.trend(short, x="period", series=["a"], ylabel="n", percent=False)
+    fig.canvas.draw()
+    assert len([t for t in fig.axes[0].get_xticklabels() if t.get_text()]) == 6  # every month when they fit
     plt.close(fig)

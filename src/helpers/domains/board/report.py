@@ -20,7 +20,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.dates as mdates
 import pandas as pd
 import yaml
 
@@ -392,15 +391,11 @@ def spc_figure(result: board.Result):
     for date in m.rebase_dates:
         if p["period"].min() < date <= p["period"].max():
             ax.axvline(date, color="#768692", linewidth=0.8)
-    months = max(1, len(p))
-    step = next(k for k in (1, 2, 3, 6, 12, 24, 48) if months / k <= 10)
-    ax.xaxis.set_major_locator(mdates.YearLocator(step // 12) if step >= 12
-                               else mdates.MonthLocator(bymonth=range(1, 13, step)))  # one tick per month at most
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+    plots.month_ticks(ax, len(p))
     if m.unit == "count":
         ax.yaxis.set_major_formatter(plots.mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel({"percent": "%", "count": "number", "millions": "millions"}.get(m.unit, m.unit))
-    plots.mark_break(ax)  # limits are read against the process, not zero: an axis cut short says so
+    plots.mark_break(ax, below=3.2)  # limits are read against the process, not zero: a cut axis says so (under its dates)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
