@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from support import ROOT
+from support.browser import Browser, a4_css_pixels
 
 pytestmark = pytest.mark.e2e
 
@@ -130,3 +131,15 @@ def test_every_link_on_a_reader_page_resolves(edition):
             elif fragment and BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find(id=fragment) is None:
                 broken.append(f"{page.name}: {href} (no element with that id)")
     assert broken == []
+
+
+def test_every_report_page_prints_with_no_table_past_the_page(edition):
+    """Laid out as Chromium prints on A4 (house.css's 15 mm margins), every top-level page of the
+    edition (the domain reports, definitions, the index) keeps its tables within the page."""
+    width, _ = a4_css_pixels(15)
+    pages = sorted(edition.glob("*.html"))
+    assert len(pages) >= 7
+    with Browser() as browser:
+        overflow = {page.name: browser.tables_past_the_page(browser.open_as_printed(page.as_uri(), width), width)
+                    for page in pages}
+    assert {name: cells[:5] for name, cells in overflow.items() if cells} == {}

@@ -35,7 +35,7 @@ RUN_LINES = re.compile(r"^(Audit copy of step |\(to open in JupyterLab: audit/)"
 
 
 def page_text(html: str) -> list[str]:
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html.replace("<wbr>", ""), "html.parser")  # a place to fold a long name is not text
     for element in soup(["style", "script"]):
         element.decompose()
     for table in soup.find_all("table"):

@@ -190,6 +190,22 @@ def figure(fig, *, alt: str, caption: str, dpi: int = 110) -> Fragment:
 Formatter = Callable[[object], str]
 
 
+_LONG_TOKEN = re.compile(r"\S{25,}")
+_AFTER_SEPARATOR = re.compile(r"(?<=[_\-./\\])(?=[^_\-./\\])")
+
+
+def breakable(value) -> str:
+    """``value`` escaped, each long unbroken run of characters (a file name, a digest) given places
+    to wrap (``<wbr>``: after separators, else every 16 characters), so a narrow column or a printed
+    page can fold it instead of being pushed wider. Nothing visible changes where it fits."""
+    def folds(match: re.Match) -> str:
+        token = match.group(0)
+        parts = _AFTER_SEPARATOR.split(token)
+        parts = [p[i:i + 16] for p in parts for i in range(0, len(p), 16)]
+        return "\x00".join(parts)
+    return esc(_LONG_TOKEN.sub(folds, str(value).replace("\x00", ""))).replace("\x00", "<wbr>")
+
+
 def table(frame: pd.DataFrame, *, caption: str, formats: Mapping[str, Formatter] | None = None,
           raw_html: set[str] | None = None, row_header: str | None = None, css_class: str = "") -> Fragment:
     """A captioned table; numbers right-aligned; cells escaped unless named in ``raw_html``.
@@ -205,7 +221,7 @@ def table(frame: pd.DataFrame, *, caption: str, formats: Mapping[str, Formatter]
         cells = []
         for column, value in zip(frame.columns, record):
             text = formats[column](value) if column in formats else ("" if pd.isna(value) else value)
-            text = str(text) if column in raw_html else esc(text)
+            text = str(text) if column in raw_html else breakable(text)
             cls = num_class if column in numeric and column not in raw_html else ""
             tag = "th" if column == row_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
