@@ -35,7 +35,8 @@ RUN_LINES = re.compile(r"^(Audit copy of step |\(to open in JupyterLab: audit/)"
 
 
 def page_text(html: str) -> list[str]:
-    soup = BeautifulSoup(html.replace("<wbr>", ""), "html.parser")  # a place to fold a long name is not text
+    # a place to fold a long name is not text (nbconvert writes the tag back as <wbr/>)
+    soup = BeautifulSoup(re.sub(r"<wbr\s*/?>", "", html), "html.parser")
     for element in soup(["style", "script"]):
         element.decompose()
     for table in soup.find_all("table"):
