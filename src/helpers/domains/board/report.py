@@ -540,7 +540,8 @@ def quality_appendix(ctx: ReportData) -> html.Fragment:
         table.columns = [c.capitalize() for c in table.columns]
         listed = html.table(table, caption="Validation results of this run, by stage", raw_html={"Outcome"})
     quarantines = [_quarantined(ctx, path) for path in ctx.project.processed_files("*_quarantine.parquet")]
-    return template("board/quality_appendix.html", results=listed, quarantines=quarantines)
+    # an edition with downloads also publishes the Data Docs (an ICB edition of the national run has neither)
+    return template("board/quality_appendix.html", results=listed, quarantines=quarantines, documented=ctx.downloads)
 
 
 def methods_appendix(ctx: ReportData) -> html.Fragment:

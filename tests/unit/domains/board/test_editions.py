@@ -213,3 +213,6 @@ def test_the_papers_quality_appendix_reads_the_icbs_quarantine_and_the_projects_
     assert "the ICB's" in text and "rtt's" in text and "the project's" not in text
     assert "downloads/" not in appendix(False)
     assert 'href="downloads/board_quarantine.csv"' in appendix(True)
+    # the Data Docs are published beside a paper with downloads, and only there does it send readers to them
+    assert "documentation published with this paper" in appendix(True)
+    assert "documentation" not in appendix(False)
