@@ -53,12 +53,17 @@ def downstream(upstream: Mapping[str, Iterable[str]], stages: Iterable[str]) -> 
     for stage, ups in upstream.items():
         for up in ups:
             dependents.setdefault(up, set()).add(stage)
+    return _reachable(dependents, stages)
+
+
+def _reachable(edges: Mapping[str, Iterable[str]], stages: Iterable[str]) -> set[str]:
+    """``stages`` and every stage reached from them along ``edges``, directly or through others."""
     found, todo = set(), list(stages)
     while todo:
         stage = todo.pop()
         if stage not in found:
             found.add(stage)
-            todo.extend(dependents.get(stage, ()))
+            todo.extend(edges.get(stage, ()))
     return found
 
 
@@ -84,13 +89,7 @@ def topological(order: Iterable[str], upstream: Mapping[str, Iterable[str]]) -> 
 
 def upstream_of(upstream: Mapping[str, Iterable[str]], stages: Iterable[str]) -> set[str]:
     """``stages`` and every stage they depend on, directly or through others."""
-    found, todo = set(), list(stages)
-    while todo:
-        stage = todo.pop()
-        if stage not in found:
-            found.add(stage)
-            todo.extend(upstream.get(stage, ()))
-    return found
+    return _reachable(upstream, stages)
 
 
 def make(order: Iterable[str], upstream: Mapping[str, Iterable[str]], stale: Iterable[str],
