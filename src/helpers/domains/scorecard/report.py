@@ -359,16 +359,40 @@ def board_section(project: Project, settings: ReportSettings) -> str:
 
 # -------------------------------------------------------------------------------- practice pack
 
+def _for_frame(cache: dict, indicators: pd.DataFrame, *key) -> dict:
+    """``cache``, emptied unless it was filled for this very frame of indicators (a run of packs asks
+    about one frame many times) and the same ``key``. The frame itself is kept in it, so its id cannot
+    be reused by another frame meanwhile."""
+    if cache.get("indicators") is not indicators or cache.get("key") != (len(indicators), *key):
+        cache.clear()
+        cache.update(indicators=indicators, key=(len(indicators), *key))
+    return cache
+
+
+def _kept_or_made(kept: dict, key, make):
+    """``kept[key]``, made first if missing; at most :data:`_MAX_LAYERS` kept (all dropped when full)."""
+    if key not in kept:
+        if len(kept) >= _MAX_LAYERS:
+            kept.clear()
+        kept[key] = make()
+    return kept[key]
+
+
 _BY_PRACTICE: dict = {}
 
 
 def practice_rows(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
     """The rows of ``indicators`` for one practice (where they are is found once for a run of packs)."""
-    if _BY_PRACTICE.get("indicators") is not indicators or _BY_PRACTICE.get("length") != len(indicators):
-        _BY_PRACTICE.clear()  # the frame itself kept: its id cannot be reused meanwhile
-        _BY_PRACTICE.update(indicators=indicators, length=len(indicators),
-                            where=indicators.groupby("practice_code", sort=False).indices)
-    return indicators.iloc[_BY_PRACTICE["where"].get(practice_code, [])]
+    cache = _for_frame(_BY_PRACTICE, indicators)
+    if "where" not in cache:
+        cache["where"] = indicators.groupby("practice_code", sort=False).indices
+    return indicators.iloc[cache["where"].get(practice_code, [])]
+
+
+def latest_rows(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
+    """The practice's rows of the latest period, in the pack table's order (section, then indicator)."""
+    mine = practice_rows(indicators, practice_code)
+    return mine[mine["period_rank"] == 1].sort_values(["section", "indicator_id"])
 
 
 def pack_table(indicators: pd.DataFrame, practice_code: str, catalogue: list = ()) -> pd.DataFrame:
@@ -376,7 +400,7 @@ def pack_table(indicators: pd.DataFrame, practice_code: str, catalogue: list = (
     none), its limits, the ICB and England, the comparisons, the band and (given the catalogue) the
     band's thresholds."""
     mine = practice_rows(indicators, practice_code)
-    own = mine[mine["period_rank"] == 1].sort_values(["section", "indicator_id"])
+    own = latest_rows(indicators, practice_code)
     before = mine[mine["period_rank"] == 2].drop_duplicates("indicator_id").set_index("indicator_id")["value"]
     thresholds = {ind.id: threshold_text(ind) for ind in catalogue}
     table = pd.DataFrame({
@@ -424,8 +448,7 @@ def _pack_score(data: ReportData, practice_code: str) -> dict | None:
 
 def to_look_at(indicators: pd.DataFrame, practice_code: str) -> list[str]:
     """The pack's short list: the practice's indicators Unacceptable, or Worse than the ICB, latest period."""
-    own = practice_rows(indicators, practice_code)
-    own = own[own["period_rank"] == 1].sort_values(["section", "indicator_id"])
+    own = latest_rows(indicators, practice_code)
     lines = []
     for _, r in own.iterrows():
         why = [w for w, hit in (("Unacceptable", r["band"] == scorecard.UNACCEPTABLE),
@@ -476,11 +499,11 @@ def spine_rows(indicators: pd.DataFrame, practice_code: str) -> pd.DataFrame:
     its value and comparison with the ICB, the England value, and the spread of the values of the
     ICB's practices (every practice in ``indicators``) in that period: ``icb_lowest``, ``icb_q25``,
     ``icb_q75``, ``icb_highest`` and ``practices``. Indicators no practice has a value for are left out."""
-    if _SPREADS.get("indicators") is not indicators or _SPREADS.get("length") != len(indicators):
-        _SPREADS.update(indicators=indicators, length=len(indicators), spread=_spread(indicators))  # once a run
-    mine = practice_rows(indicators, practice_code)
-    own = mine[mine["period_rank"] == 1].sort_values(["section", "indicator_id"])[SPINE_COLUMNS].drop_duplicates("indicator_id")
-    return own.join(_SPREADS["spread"], on="indicator_id", how="inner").reset_index(drop=True)
+    cache = _for_frame(_SPREADS, indicators)
+    if "spread" not in cache:
+        cache["spread"] = _spread(indicators)  # once a run
+    own = latest_rows(indicators, practice_code)[SPINE_COLUMNS].drop_duplicates("indicator_id")
+    return own.join(cache["spread"], on="indicator_id", how="inner").reset_index(drop=True)
 
 
 def spine_class(polarity, compared) -> str:
@@ -631,22 +654,15 @@ _SPINES: dict = {}
 
 def _spine_markers(indicators: pd.DataFrame) -> dict:
     """The spine markers kept for this frame of indicators (a run of packs), by set of indicators."""
-    if _SPINES.get("indicators") is not indicators or _SPINES.get("length") != len(indicators):
-        _SPINES.clear()
-        _SPINES.update(indicators=indicators, length=len(indicators), markers={})  # the frame kept: its id unique
-    return _SPINES["markers"]
+    return _for_frame(_SPINES, indicators).setdefault("markers", {})
 
 
 def _spine_marker(indicators: pd.DataFrame, rows: pd.DataFrame) -> SpineMarker:
     """The spine layer of these rows' indicators and its marker, drawn once while the same frame of
     indicators is asked about (unless handed over, :func:`use_spine_layers`): packs showing the same
     indicators share one."""
-    markers, key = _spine_markers(indicators), tuple(rows["indicator_id"])
-    if key not in markers:
-        if len(markers) >= _MAX_LAYERS:
-            markers.clear()
-        markers[key] = SpineMarker(spine_layer(rows))
-    return markers[key]
+    return _kept_or_made(_spine_markers(indicators), tuple(rows["indicator_id"]),
+                         lambda: SpineMarker(spine_layer(rows)))
 
 
 def spine_layers(indicators: pd.DataFrame, codes) -> list[SpineLayer]:
@@ -1022,29 +1038,16 @@ _LAYERS: dict = {}
 _MAX_LAYERS = 16  # layers kept at once: one per set of indicators some practice has values for
 
 
-def _frame_key(indicators: pd.DataFrame, catalogue: list) -> tuple:
-    return (id(indicators), len(indicators), tuple(i.id for i in catalogue))
-
-
 def _kept(indicators: pd.DataFrame, catalogue: list) -> dict:
     """The markers kept for this frame of indicators (a run of packs), by set of indicators; others dropped."""
-    key = _frame_key(indicators, catalogue)
-    if _LAYERS.get("frame") != key or _LAYERS.get("indicators") is not indicators:
-        _LAYERS.clear()
-        # the frame itself kept: its id cannot be reused meanwhile
-        _LAYERS.update(frame=key, indicators=indicators, markers={})
-    return _LAYERS["markers"]
+    return _for_frame(_LAYERS, indicators, tuple(i.id for i in catalogue)).setdefault("markers", {})
 
 
 def _marker(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...]) -> FunnelMarker:
     """The funnel layer of these indicators' panels and its marker, made once and kept while the same
     frame of indicators is asked about: practices missing the same indicators share one."""
-    markers = _kept(indicators, catalogue)
-    if only not in markers:
-        if len(markers) >= _MAX_LAYERS:
-            markers.clear()
-        markers[only] = FunnelMarker(funnel_layer(indicators, catalogue, only=only))
-    return markers[only]
+    return _kept_or_made(_kept(indicators, catalogue), only,
+                         lambda: FunnelMarker(funnel_layer(indicators, catalogue, only=only)))
 
 
 def funnel_sets(indicators: pd.DataFrame, catalogue: list, codes) -> list[tuple[str, ...]]:
