@@ -43,7 +43,7 @@ def read_and_gate(folders: dict[str, Path], results_dir: Path | None, root: Path
     return tidy, files
 
 
-def _processed_reader(project: Project, missing: list[str]):
+def processed_reader(project: Project, missing: list[str]):
     """Reads another stage's table. In a run DVC has made it; a preflight check of the workbooks alone
     may find it absent, and then that measure has no values (said in the check's summary)."""
     def read(name: str) -> pd.DataFrame:
@@ -56,6 +56,12 @@ def _processed_reader(project: Project, missing: list[str]):
     return read
 
 
+def gate_measures(points: pd.DataFrame, results_dir: Path, root: Path) -> quality.Outcome:
+    """The charted points (``board_measures``) through their gate."""
+    return quality.gate(points, "board_measures.processed", data_name="board_measures.parquet",
+                        results_dir=results_dir, id_columns=["reference", "period"], root=root)
+
+
 def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) -> StageResult:
     """Read, gate, evaluate every measure of the catalogue, gate the result, write."""
     result = stage.start(DOMAIN, project)
@@ -65,14 +71,12 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     stage.log_skipped(result)
     measures = board.load_catalogue(project.path(settings.measures))
     missing: list[str] = []
-    series = board.series_table(measures, tidy, _processed_reader(project, missing),
+    series = board.series_table(measures, tidy, processed_reader(project, missing),
                                 {"organisation": settings.organisation})
     cfg = spc.settings(settings.spc_preset)
     results = board.evaluate_all(measures, series, cfg)
     points = board.measures_table(results)
-    result.outcomes.append(quality.gate(points, "board_measures.processed", data_name="board_measures.parquet",
-                                        results_dir=results_dir, id_columns=["reference", "period"],
-                                        root=project.root))
+    result.outcomes.append(gate_measures(points, results_dir, project.root))
     result.tables = {"series": series, "measures": points, "quarantine": board.quarantine_table(tidy, results)}
     paths = [inputs[s] / f for s, f in files]
     result.provenance = provenance.record(project.root, paths, settings.as_dict(),

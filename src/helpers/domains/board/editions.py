@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import provenance, quality
+from helpers.core import provenance
 from helpers.core.config import Project, provenance_file, table_file
 from helpers.core.errors import QUARANTINE_COLUMNS
+from helpers.domains.board import cleanse
 from helpers.domains.board import measures as board
 from helpers.methods import spc
 from helpers.sources import timeseries as ts
@@ -85,16 +86,10 @@ def write_for_icb(project: Project, organisation: str, folder: Path) -> Project:
     cfg = spc.settings(used["spc_preset"])
     series = pd.read_parquet(project.table_path(DOMAIN, "series"))
     quarantine = pd.read_parquet(project.table_path(DOMAIN, "quarantine"))
-
-    def read(name: str) -> pd.DataFrame:
-        path = project.processed_path(f"{name}.parquet")
-        return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["period"])
-
-    made = for_icb(measures, series, quarantine, read, organisation, cfg)
+    made = for_icb(measures, series, quarantine, cleanse.processed_reader(project, []), organisation, cfg)
     shutil.rmtree(folder, ignore_errors=True)  # an earlier run's
     own = Project(project.root, out=folder)
-    quality.gate(made.measures, "board_measures.processed", data_name="board_measures.parquet",
-                 results_dir=own.validation(DOMAIN), id_columns=["reference", "period"], root=project.root)
+    cleanse.gate_measures(made.measures, own.validation(DOMAIN), project.root)
     for name, frame in (("series", made.series), ("measures", made.measures), ("quarantine", made.quarantine)):
         provenance.write_parquet(own.processed / table_file(DOMAIN, name), frame)
     mine = copy.deepcopy(record)
