@@ -117,7 +117,7 @@ def test_the_scorecard_link_names_the_page_the_stage_publishes():
 def test_data_docs_runs_are_named_after_stage_and_edition(edition):
     index = (edition / "data-docs" / "index.html").read_text(encoding="utf-8")
     run_names = set(re.findall(r"'run_name': '([^']*)'", index))
-    writers = publish.validation_stages(edition.parents[2])
+    writers = stages.validation_writers()
     assert run_names == {f"{stage}@{edition.name}" for stage in writers.values()}
     assert "__none__" not in index
 

@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -136,7 +137,16 @@ def load_suite(name: str, root: Path | None = None) -> gx.ExpectationSuite:
     return _gx().ExpectationSuite(name=name, expectations=spec["expectations"], meta=spec.get("meta", {}))
 
 
-def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_label: str) -> list[str]:
+RowLabel = str | Callable[[object], str]
+
+
+def _where(index, row_label: RowLabel) -> str:
+    """Where a row is, for a reader: "line 12", or what a callable makes of the index (a batch of
+    files names the file and its line)."""
+    return row_label(index) if callable(row_label) else f"{row_label} {index}"
+
+
+def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_label: RowLabel) -> list[str]:
     indexes = result.get("partial_unexpected_index_list") or []
     values = result.get("partial_unexpected_list") or []
     out = []
@@ -146,7 +156,7 @@ def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_labe
             index = indexes[i]
             if isinstance(index, dict):  # GX names the entry after a named index
                 index = index.get(frame.index.name, next(iter(index.values()), None))
-            where = f"{row_label} {index}: "
+            where = f"{_where(index, row_label)}: "
             if index in frame.index and id_columns:
                 ids = frame.loc[index, id_columns]
                 where += "(" + ", ".join(f"{c}={ids[c]}" for c in id_columns) + ") "
@@ -154,7 +164,7 @@ def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_labe
     return out
 
 
-def _failures(result_dict: dict, frame: pd.DataFrame, id_columns: list[str], row_label: str) -> list[Failure]:
+def _failures(result_dict: dict, frame: pd.DataFrame, id_columns: list[str], row_label: RowLabel) -> list[Failure]:
     failures = []
     for item in result_dict["results"]:
         if item["success"]:
@@ -186,9 +196,12 @@ def _safe(name: str) -> str:
 
 
 def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_dir: Path | None = None,
-             id_columns: list[str] | None = None, row_label: str = "row",
-             root: Path | None = None) -> Outcome:
-    """Validate ``frame`` against a stored suite; write the GX result JSON into ``results_dir``."""
+             id_columns: list[str] | None = None, row_label: RowLabel = "row",
+             root: Path | None = None, meta: dict | None = None) -> Outcome:
+    """Validate ``frame`` against a stored suite; write the GX result JSON into ``results_dir``.
+
+    ``row_label`` says where a failing row is (a word put before its index, or a callable of the
+    index); ``meta`` is added to the stored result's (the files a batch was made of, say)."""
     context = _context()
     suite = load_suite(suite_name, root)
     source = context.data_sources.add_or_update_pandas(_safe(f"{suite_name}__{data_name}"))
@@ -197,7 +210,7 @@ def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_di
     result = batch.validate(suite, result_format={"result_format": "SUMMARY",
                                                   "partial_unexpected_count": EXAMPLES})
     result_dict = result.to_json_dict()
-    result_dict["meta"]["data_name"] = data_name
+    result_dict["meta"].update(meta or {}, data_name=data_name)
     path = None
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)

@@ -156,7 +156,7 @@ def publish_stage(root: Path) -> Path:
         title=_title(params),
         keep=int(params.get("publish", {}).get("keep_editions", 12)),
         csv_exports=params.get("publish", {}).get("csv_exports") or [], label=scope.label, scope=scope,
-        pages=[publish.Page(dictionary.TITLE, dictionary.FILE, dictionary.body(root, params))])
+        pages=[publish.Page(dictionary.TITLE, dictionary.FILE, dictionary.body(root, params))], cached_docs=True)
 
 
 def _record_error(root: Path, stage: str, code: int, message: str, notebook: Path | None = None) -> None:

@@ -162,6 +162,11 @@ def is_recorded(root: Path, files: dict) -> bool:
         return False
 
 
+def has_record(root: Path) -> bool:
+    """Whether a run has recorded the project up to date (since when, a check says, it changed or not)."""
+    return (root / RECORD).is_file()
+
+
 def stage_names(root: Path) -> list[str]:
     """The stages in ``dvc.yaml``, in its order."""
     return list((_load_yaml(root / "dvc.yaml") or {}).get("stages") or {})

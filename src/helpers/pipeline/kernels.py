@@ -57,6 +57,16 @@ __helpers_reset({root!r})
 """
 
 
+# Run once in each kernel as soon as it is up: the modules the stage notebooks import (pandas,
+# matplotlib, seaborn and scipy under them: seconds), loaded while the run is still asking DVC
+# what to do, not in the first stage's time. (Great Expectations waits for the first gate.)
+WARM_UP = """\
+import importlib, pyarrow.parquet, helpers.pipeline.notebook, helpers.render.plots
+from helpers.pipeline import stages
+for stage in stages.STAGES: importlib.import_module(stage.module)
+"""
+
+
 class KernelError(RuntimeError):
     """A kernel that would not start, or code of ours that failed in it."""
 
@@ -92,6 +102,8 @@ class Kernel:
         except RuntimeError as exc:
             raise KernelError(f"kernel {self.number} did not start: {exc}") from None
         self.kc.allow_stdin = False
+        await self.kc.execute_interactive(WARM_UP, silent=True, store_history=False, allow_stdin=False,
+                                          timeout=timeout, output_hook=lambda msg: None)
 
     def reset(self) -> None:
         """Make the kernel look new to the next notebook (see :data:`RESET`)."""
@@ -153,12 +165,15 @@ class KernelPool:
         self._jobs: queue.Queue = queue.Queue()
         self._finished: queue.Queue = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self.used = False  # given jobs (a pool started ahead may find none)
 
     @property
     def size(self) -> int:
         return len(self.kernels)
 
     def __enter__(self) -> KernelPool:
+        if self._threads:  # started ahead (:meth:`start`)
+            return self
         for kernel in self.kernels:
             thread = threading.Thread(target=self._work, args=(kernel,), name=f"kernel-{kernel.number}", daemon=True)
             thread.start()
@@ -173,6 +188,16 @@ class KernelPool:
             self._jobs.put(None)
         for thread in self._threads:
             thread.join(timeout=None if kind is None else 10)
+
+    def start(self) -> KernelPool:
+        """Start the kernels now (as entering does), to be used later by ``with pool:``."""
+        return self.__enter__()
+
+    def close_unused(self) -> None:
+        """Stop a pool no job was given, without waiting for kernels still starting: each worker
+        shuts its kernel down once it is up (a kernel also exits soon after its parent does)."""
+        for _ in self._threads:
+            self._jobs.put(None)
 
     def submit(self, key: str, job: Job) -> None:
         self._jobs.put((key, job))

@@ -27,7 +27,7 @@ from nbconvert import HTMLExporter
 
 from helpers.core import quality
 from helpers.core.provenance import MIXED, PUBLISHED, SYNTHETIC, TRANSCRIBED, now_utc, remove_path, synthetic_sources, write_text
-from helpers.pipeline import exports, stages
+from helpers.pipeline import datadocs, exports, stages
 from helpers.render import html, template
 
 log = logging.getLogger(__name__)
@@ -56,15 +56,36 @@ def _board_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+class _Exporter(HTMLExporter):
+    """nbconvert's HTML exporter less its last step, a pass of the whole page through BeautifulSoup
+    to give images without alt text a placeholder and output areas a tabindex: every figure here
+    carries its own alt text, and on a board paper of charts that pass is most of the conversion
+    (a second a page). The filters it registers first are registered here the same way."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name"))
+        self.register_filter("highlight_code", self.filters.get("highlight_code",
+                                                                Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
 _EXPORTERS: dict = {}
 
 
 def _exporter(with_code: bool):
     """nbconvert's basic template, loaded once per run for each kind of page (seconds, otherwise)."""
     if with_code not in _EXPORTERS:
-        _EXPORTERS[with_code] = HTMLExporter(template_name="basic", exclude_input=not with_code,
-                                             exclude_input_prompt=True, exclude_output_prompt=True,
-                                             anchor_link_text="")
+        _EXPORTERS[with_code] = _Exporter(template_name="basic", exclude_input=not with_code,
+                                          exclude_input_prompt=True, exclude_output_prompt=True,
+                                          anchor_link_text="")
     return _EXPORTERS[with_code]
 
 
@@ -99,7 +120,7 @@ def executed_body(executed: Path, *, with_code: bool, cache: Path | None = None)
     return body, nb
 
 
-CACHE_FORMAT = "1"  # bump when notebook_body or _board_cells change what they make
+CACHE_FORMAT = "2"  # bump when notebook_body or _board_cells change what they make
 
 
 def prune_bodies(cache: Path, before: float) -> None:
@@ -242,11 +263,6 @@ def clear_leftovers(reports: Path) -> list[Path]:
     return found
 
 
-def validation_stages(root: Path | None = None) -> dict[str, str]:
-    """Which stage writes each ``build/validation/<domain>`` folder: each domain's cleanse stage."""
-    return {stage.domain: stage.name for stage in stages.cleanse_stages()}
-
-
 def _stamp_edition(folder: Path, name: str) -> None:
     """Pages made before the edition (the packs) told which edition they are in."""
     text = f"Edition {name} ({edition_label(name)})"
@@ -265,7 +281,7 @@ class Page:
 def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Document], executed: list[Path],
                    validation_dir: Path, provenance: dict, title: str, folders: list[Path],
                    csv_exports: list[str] = (), label: str = "", pages: list[Page] = (),
-                   scope: exports.Scope | None = None) -> list[dict]:
+                   scope: exports.Scope | None = None, cached_docs: bool = False) -> list[dict]:
     """Every file of the edition, its own index last; returns the index's entries.
 
     ``label`` (the organisation and data month) heads every page's masthead; ``scope`` (its ICB,
@@ -294,9 +310,13 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
     processed = root / "data" / "processed"
     entries += exports.write(processed, staging / "downloads", exports.with_quarantines(processed, list(csv_exports)),
                              scope)
-    log.info("Building Data Docs")
-    quality.build_edition_docs(validation_dir, staging / "data-docs", root, edition=name,
-                               stages=validation_stages(root))
+    if cached_docs:
+        log.info("Data Docs (built once per set of validation results)")
+        datadocs.for_edition(validation_dir, staging / "data-docs", root, edition=name, stages=stages.validation_writers())
+    else:
+        log.info("Building Data Docs")
+        quality.build_edition_docs(validation_dir, staging / "data-docs", root, edition=name,
+                                   stages=stages.validation_writers())
     entries.append({"title": "Data quality documentation (Great Expectations Data Docs)",
                     "href": "data-docs/index.html", "note": "every check on every input and output",
                     "group": AUDIT})
@@ -319,14 +339,15 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
 def publish(root: Path, *, reports: Path, documents: list[Document], executed: list[Path], validation_dir: Path,
             provenance: dict, title: str, folders: list[Path] = (), keep: int = 12,
             csv_exports: list[str] = (), label: str = "", pages: list[Page] = (),
-            scope: exports.Scope | None = None) -> Path:
+            scope: exports.Scope | None = None, cached_docs: bool = False) -> Path:
     """Build an edition and swap it in atomically; returns the edition folder.
 
     ``documents`` become board pages; ``pages`` go in the house shell as they are; every
     notebook in ``executed`` gets an audit copy; each of
     ``folders`` (e.g. ``build/packs``) is copied in under its own name. ``label`` names the
     organisation and data month in every page's masthead (``Edition.label``); the downloads are
-    cut to ``scope``, the edition's ICB, month and practices (``exports.edition_scope``).
+    cut to ``scope``, the edition's ICB, month and practices (``exports.edition_scope``). With
+    ``cached_docs`` the Data Docs come from the project's cache (:mod:`helpers.pipeline.datadocs`).
 
     The order makes every instant safe to be killed at: (1) the whole edition, its index
     included, is built in a hidden staging folder; (2) one rename makes it a complete edition;
@@ -344,7 +365,8 @@ def publish(root: Path, *, reports: Path, documents: list[Document], executed: l
     try:
         entries = _build_edition(staging, root, name=name, documents=documents, executed=executed,
                                  validation_dir=validation_dir, provenance=provenance, title=title, folders=folders,
-                                 csv_exports=csv_exports, label=label, pages=pages, scope=scope)
+                                 csv_exports=csv_exports, label=label, pages=pages, scope=scope,
+                                 cached_docs=cached_docs)
         edition = editions_dir / name
         os.rename(staging, edition)  # fails rather than merge into an existing edition
     except BaseException:

@@ -80,14 +80,29 @@ def run(root: Path, *, force: bool = False, jobs: int | None = None, pass_fds: t
             say(f"Stage '{name}' didn't change, skipping")
         say(UP_TO_DATE)
         return EXIT_OK
+    jobs = jobs or default_jobs()
+    # Kernels take seconds to start and import; when stages will very likely run (the project
+    # changed since a run found it up to date, or nothing has run yet), start them while DVC is asked.
+    ahead = _pool(root, jobs, pass_fds).start() if freshness.has_record(root) or not (root / "dvc.lock").exists() \
+        else None
     freshness.forget(root)  # until DVC has been asked again
     if note := recovery.check_dvc_lock(root):
         print(f"Recovered: {note}", flush=True)
-    code, planned = _run_with_dvc(root, force=force, jobs=jobs or default_jobs(), pass_fds=pass_fds, say=say,
-                                  estimates=estimates or {}, targets=targets)
+    try:
+        code, planned = _run_with_dvc(root, force=force, jobs=jobs, pass_fds=pass_fds, say=say,
+                                      estimates=estimates or {}, targets=targets, pool=ahead)
+    finally:
+        if ahead is not None and not ahead.used:  # DVC found nothing for them to do
+            ahead.close_unused()
     if code == EXIT_OK and before is not None and targets is None:  # only targets: others may be stale
         _record_if_settled(root, before, planned)
     return code
+
+
+def _pool(root: Path, size: int, pass_fds: tuple[int, ...]):
+    from helpers.pipeline.kernels import KernelPool
+
+    return KernelPool(root, size, pass_fds=pass_fds)
 
 
 def _record_if_settled(root: Path, before: dict, planned: list[str]) -> None:
@@ -99,8 +114,9 @@ def _record_if_settled(root: Path, before: dict, planned: list[str]) -> None:
 
 
 def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ...], say: _Say,
-                  estimates: dict[str, float], targets: list[str] | None = None) -> tuple[int, list[str]]:
-    """Plan with DVC and run the plan; returns the exit code and the outputs the planned stages write."""
+                  estimates: dict[str, float], targets: list[str] | None = None, pool=None) -> tuple[int, list[str]]:
+    """Plan with DVC and run the plan (on ``pool``, kernels started ahead, if given; the caller closes
+    it if the plan had no notebook for it); returns the exit code and the outputs the planned stages write."""
     from dvc.lock import LockError
     from dvc.repo import Repo, lock_repo
 
@@ -121,8 +137,9 @@ def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ..
                 say(UP_TO_DATE)
                 return EXIT_OK, []
             outputs = [out.def_path for name in found.run for out in dvc_stages[name].outs]
-            code = Schedule(root, found, dvc_stages, jobs=jobs, pass_fds=pass_fds, say=say, estimates=estimates).run()
-            return code, outputs
+            schedule = Schedule(root, found, dvc_stages, jobs=jobs, pass_fds=pass_fds, say=say, estimates=estimates,
+                                pool=pool)
+            return schedule.run(), outputs
     except LockError as exc:
         raise PipelineError(f"DVC could not lock the project (is a `dvc` command running in it?): {exc}") from None
     finally:
@@ -213,7 +230,7 @@ class Schedule:
     """One run of a plan: stage notebooks on the kernel pool, the others here; see the module."""
 
     def __init__(self, root: Path, plan: Plan, dvc_stages: dict, *, jobs: int, pass_fds: tuple[int, ...],
-                 say: _Say, estimates: dict[str, float]):
+                 say: _Say, estimates: dict[str, float], pool=None):
         self.root, self.plan, self.dvc_stages, self.say = root, plan, dvc_stages, say
         self.specs = stages.by_name()
         self.notebooks = [s for s in plan.run if s in self.specs]
@@ -227,6 +244,8 @@ class Schedule:
         self.failed: str | None = None
         self.code = EXIT_OK
         self._warming: threading.Thread | None = None
+        self._docs: threading.Thread | None = None
+        self.ahead = pool  # kernels started before the plan was known
         self.pool = None
 
     def _priorities(self, estimates: dict[str, float]) -> dict[str, float]:
@@ -243,13 +262,15 @@ class Schedule:
         return sorted(ready, key=lambda s: -self.priority[s])
 
     def run(self) -> int:
-        from helpers.pipeline.kernels import KernelPool
-
-        self.pool = KernelPool(self.root, self.size, pass_fds=self.pass_fds) if self.notebooks else None
+        if self.notebooks:
+            self.pool = self.ahead or _pool(self.root, self.size, self.pass_fds)
+            self.pool.used = True
+            self.size = min(self.size, self.pool.size)
         with self.pool or contextlib.nullcontext():
             if self.pool is not None:
                 print(f"Starting {self.pool.size} kernel(s) for {len(self.notebooks)} stage notebook(s)", flush=True)
             self._warm_up_publish()  # while the kernels start and run: its imports are seconds
+            self._prepare_docs()
             while self.failed is None or self.running:
                 if self.failed is None:
                     self._start_notebooks()
@@ -279,22 +300,41 @@ class Schedule:
         return True
 
     def _warm_up_publish(self) -> None:
-        """Import what publish needs (nbconvert, Great Expectations: seconds) in the background,
-        from the start of the run: the kernels spend their first seconds starting and importing."""
+        """Import what publish needs (nbconvert, scipy: seconds) in the background, from the start
+        of the run: the kernels spend their first seconds starting and importing. (Great Expectations
+        is imported only if the Data Docs must be built: :meth:`_prepare_docs`.)"""
         if self._warming is not None or stages.PUBLISH not in self.plan.run:
             return
 
         def imports() -> None:
-            try:
-                from helpers.core import quality
-                from helpers.pipeline import publish  # noqa: F401  (nbconvert)
-
-                quality._gx()
+            try:  # nbconvert; the catalogues' modules (scipy) for the definitions and downloads
+                from helpers.domains.scorecard import report  # noqa: F401
+                from helpers.pipeline import dictionary, exports, publish  # noqa: F401
             except Exception:  # publish will import them itself, and report any error
                 pass
 
         self._warming = threading.Thread(target=imports, name="publish-imports", daemon=True)
         self._warming.start()
+
+    def _prepare_docs(self) -> None:
+        """Build the Data Docs publish will copy (seconds of Great Expectations) in the background,
+        once every stage that validates has finished, while the report stages run."""
+        if self._docs is not None or stages.PUBLISH not in self.plan.run or self.failed is not None:
+            return
+        writers = stages.validation_writers()
+        if not set(writers.values()) & set(self.plan.run) <= self.ran:
+            return
+
+        def build() -> None:
+            try:  # all of it here: even importing the module takes the scheduler's time otherwise
+                from helpers.pipeline import datadocs
+
+                datadocs.prepare(self.root / "build/validation", self.root, stages=writers)
+            except Exception:  # publish builds them itself, and reports any error
+                pass
+
+        self._docs = threading.Thread(target=build, name="data-docs", daemon=True)
+        self._docs.start()
 
     def _notebook_job(self, name: str):
         from helpers.pipeline import cli
@@ -345,6 +385,7 @@ class Schedule:
         if self.failed is None:
             self.ran.update(succeeded)
             self._start_notebooks()
+            self._prepare_docs()
         unrecordable = {s for s in succeeded if not self.plan.waits_for(s) <= self.recorded}
         for name in unrecordable:  # a stage it depends on failed after it started
             self.say(f"Stage '{name}' finished in {time.monotonic() - succeeded.pop(name):.1f} s; not recorded "

@@ -133,6 +133,11 @@ def cleanse_stages() -> list[Stage]:
     return [s for s in STAGES if s.kind == CLEANSE]
 
 
+def validation_writers() -> dict[str, str]:
+    """Which stage writes each ``build/validation/<domain>`` folder: each domain's cleanse stage."""
+    return {stage.domain: stage.name for stage in cleanse_stages()}
+
+
 def domain_info(domain: str):
     """The domain package (its TABLES and SUITES): a light import, no pandas."""
     return importlib.import_module(f"helpers.domains.{domain}")

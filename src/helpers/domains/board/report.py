@@ -34,9 +34,10 @@ from helpers.domains.board.settings import ReportSettings
 from helpers.domains.organisation import edition
 from helpers.domains.organisation.edition import Edition
 from helpers.methods import spc
-from helpers.render import html, plots, template
+from helpers.render import html, kept, plots, template
 
 DOMAIN = "board"
+SECTION_CACHE = Path("build/cache/board-sections")  # under the project root
 
 # Making Data Count colours: blue improvement, orange concern, purple neither, grey common cause.
 CLASS_COLOURS = {spc.IMPROVEMENT: "#005EB8", spc.CONCERN: "#B35A00", spc.NEUTRAL: "#6B3FA0",
@@ -59,6 +60,7 @@ class ReportData:
     edition: Edition | None = None
     elsewhere: frozenset = frozenset()  # domains whose data is for another organisation or period
     downloads: bool = True      # the edition publishes the quarantined rows as downloads (the paper links them)
+    section_cache: Path | None = None  # where domain sections are kept between runs (render.kept)
 
     @property
     def synthetic(self) -> bool:
@@ -105,8 +107,11 @@ def load(project: Project, settings: ReportSettings, sections: list[tuple[str, S
         result.elsewhere = result.measure.domain in elsewhere
     results.sort(key=lambda r: (not r.headline, r.measure.scope != "icb"))  # the ICB's own measures first
     cover = load_cover(project.path(settings.cover))
+    # An ICB of the national run reads its own tables: its sections are made once, so not kept.
+    kept_in = project.root / SECTION_CACHE if project.out is None else None
     return ReportData(project, settings, used, cfg, cover, results,
-                      provenance.merged(project.processed_files("*_provenance.json")), scope, elsewhere, downloads)
+                      provenance.merged(project.processed_files("*_provenance.json")), scope, elsewhere, downloads,
+                      kept_in)
 
 
 COVER_FIELDS = [
@@ -491,7 +496,12 @@ def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]],
     # a board section is markup by contract, so it goes into the page as it is
     def made(domain, settings):
         kind = source_kind(ctx.project, domain)
-        return {"body": html.Fragment(domain_section(domain, ctx.project, settings)), "kind": kind,
+        if ctx.section_cache is not None and settings is not None:  # unchanged since a run kept it: not drawn again
+            body = kept.fragment(ctx.section_cache, ctx.project.root, domain, settings.as_dict(),
+                                 lambda: domain_section(domain, ctx.project, settings))
+        else:
+            body = domain_section(domain, ctx.project, settings)
+        return {"body": html.Fragment(body), "kind": kind,
                 "source": SOURCE_WORDS.get(kind, kind), "report": reports.get(domain)}
     own = [made(domain, settings) for domain, settings in sections if domain not in ctx.elsewhere]
     others = [made(domain, settings) for domain, settings in sections if domain in ctx.elsewhere]

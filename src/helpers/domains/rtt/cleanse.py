@@ -1,6 +1,6 @@
 """The RTT cleanse stage: publisher files in, validated tidy parquet out.
 
-Order matters: each file passes its raw gates before it is reshaped, and the processed tables
+Order matters: every file passes its raw gates before any is reshaped, and the processed tables
 pass theirs before anything is written, so ``data/processed/`` only ever holds validated data
 (outputs are renamed into place, so the last good tables survive a failed run).
 """
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.core import provenance, quality, stage
@@ -32,20 +34,60 @@ def _wanted(period_end, periods) -> bool:
     return periods in (None, "all") or f"{period_end:%Y-%m}" in {str(p) for p in periods}
 
 
-def read_and_check(file: src.RttFile, results_dir: Path, root: Path) -> tuple[pd.DataFrame, object, list]:
-    """One extract read and passed through both raw gates; returns (frame, period end, outcomes)."""
+def read(file: src.RttFile) -> pd.DataFrame:
+    log.info("Reading %s (%.1f MB)", file.name, file.path.stat().st_size / 1e6)
+    return src.read(file.path)
+
+
+def batches(read: list[tuple[src.RttFile, pd.DataFrame]]) -> list[list[tuple[src.RttFile, pd.DataFrame]]]:
+    """The extracts, in groups that can be validated as one table (one validation costs far more
+    than its rows): the same columns, all empty or none, and no reporting period twice, since a
+    pathway is unique within a period. A file that differs is validated on its own, so a failure
+    about its columns or its size names it."""
+    groups: dict[tuple, list] = {}
+    periods: Counter = Counter()
+    for file, frame in read:
+        columns = tuple(frame.columns)
+        period = frame["Period"].iloc[0] if "Period" in frame and len(frame) else ""
+        repeat = periods[columns, period]
+        periods[columns, period] += 1
+        groups.setdefault((columns, frame.empty, repeat), []).append((file, frame))
+    return list(groups.values())
+
+
+def gate_batch(batch: list[tuple[src.RttFile, pd.DataFrame]], suite: str, results_dir: Path, root: Path, *,
+               id_columns: list[str], table=None) -> quality.Outcome:
+    """One gate over a batch of extracts (each made into ``table(frame)`` first, if given). A failing
+    row is named by its line and, in a batch of several files, its file."""
+    tables = [table(frame) if table else frame for _, frame in batch]
+    if len(batch) == 1:
+        return quality.gate(tables[0], suite, data_name=str(batch[0][0].path), row_label="line",
+                            id_columns=id_columns, results_dir=results_dir, root=root)
+    names = np.repeat([file.name for file, _ in batch], [len(t) for t in tables])
+    lines = np.concatenate([t.index.to_numpy() for t in tables])
+    folder = batch[0][0].path.parent
+    return quality.gate(pd.concat(tables, ignore_index=True), suite, data_name=str(folder / f"{len(batch)} extracts"),
+                        row_label=lambda i: f"{names[i]} line {lines[i]}", id_columns=id_columns,
+                        results_dir=results_dir, root=root, meta={"files": [file.name for file, _ in batch]})
+
+
+def read_and_check(files: list[src.RttFile], results_dir: Path, root: Path) -> tuple[list, list]:
+    """Every extract read and passed through both raw gates; returns ([(file, frame, period end)], outcomes)."""
     started = time.perf_counter()
-    size_mb = file.path.stat().st_size / 1e6
-    log.info("Reading %s (%.1f MB)", file.name, size_mb)
-    frame = src.read(file.path)
-    common = dict(data_name=str(file.path), results_dir=results_dir, row_label="line", root=root)
-    outcomes = [quality.gate(frame, "rtt_full_csv.raw", id_columns=RAW_ID_COLUMNS, **common)]
-    end = src.file_period(frame, file.path)
-    outcomes.append(quality.gate(rtt.row_profile(frame), "rtt_full_csv.rows",
-                                 id_columns=PROFILE_ID_COLUMNS, **common))
-    log.info("  %s: %s rows, period %s, raw gates passed in %.1f s",
-             file.name, f"{len(frame):,}", f"{end:%B %Y}", time.perf_counter() - started)
-    return frame, end, outcomes
+    read_files = [(file, read(file)) for file in files]
+    outcomes, checked = [], []
+    for batch in batches(read_files):
+        outcomes.append(gate_batch(batch, "rtt_full_csv.raw", results_dir, root, id_columns=RAW_ID_COLUMNS))
+        ends = [src.file_period(frame, file.path) for file, frame in batch]
+        outcomes.append(gate_batch(batch, "rtt_full_csv.rows", results_dir, root, id_columns=PROFILE_ID_COLUMNS,
+                                   table=rtt.row_profile))
+        checked += [(file, frame, end) for (file, frame), end in zip(batch, ends)]
+    for file, frame, end in checked:
+        log.info("  %s: %s rows, period %s", file.name, f"{len(frame):,}", f"{end:%B %Y}")
+    log.info("Raw gates passed on %d extract%s in %.1f s", len(files), "" if len(files) == 1 else "s",
+             time.perf_counter() - started)
+    order = {file.path: i for i, file in enumerate(files)}
+    return sorted(checked, key=lambda c: order[c[0].path]), outcomes
 
 
 def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) -> StageResult:
@@ -57,9 +99,8 @@ def run(inputs: dict[str, Path], settings: CleanseSettings, project: Project) ->
     stage.log_skipped(result)
 
     pathways, totals, seen = [], [], {}
-    for file in files:
-        frame, end, outcomes = read_and_check(file, results_dir, project.root)
-        result.outcomes += outcomes
+    checked, result.outcomes = read_and_check(files, results_dir, project.root)
+    for file, frame, end in checked:
         if not _wanted(end, settings.periods):
             log.info("  %s: period %s not selected, left out", file.name, f"{end:%Y-%m}")
             continue

@@ -151,3 +151,45 @@ def test_cleanse_with_corrupt_input_writes_nothing(tmp_path, good_run, qe1_csv, 
     assert not (fresh / "data" / "processed").exists() or not any((fresh / "data" / "processed").iterdir())
 
 
+
+
+# --- several monthly extracts are validated as one table --------------------------------------
+
+DECEMBER_NAME = "20251231-RTT-December-2025-full-extract.csv"
+
+
+def _december(data: bytes) -> bytes:
+    return data.replace(b"RTT-January-2026", b"RTT-December-2025")
+
+
+def test_two_months_are_gated_together_and_each_stays_unique_within_its_month(tmp_path, qe1_bytes):
+    inputs, _ = make_inputs(tmp_path, qe1_bytes)
+    (inputs / src.SOURCE_FOLDER / DECEMBER_NAME).write_bytes(_december(qe1_bytes))  # the same pathways, a month apart
+    result = run(inputs / src.SOURCE_FOLDER, tmp_path / "out")
+    raw = [o for o in result.outcomes if o.suite == RAW]
+    assert len(raw) == 1 and raw[0].success and raw[0].data_name.endswith("2 extracts")
+    stored = json.loads(raw[0].result_path.read_text())
+    assert sorted(stored["meta"]["files"]) == sorted([PUBLISHER_NAME, DECEMBER_NAME])
+    assert [f["period"] for f in result.files] == ["2025-12", "2026-01"]
+    plain = plain_read(inputs / src.SOURCE_FOLDER / PUBLISHER_NAME)
+    rows = [o for o in result.outcomes if o.suite == ROWS]
+    assert len(rows) == 1 and rows[0].evaluated > 0
+    assert json.loads(rows[0].result_path.read_text())["results"][0]["result"]["element_count"] == 2 * len(plain)
+
+
+def test_a_failing_row_in_a_batch_is_named_by_its_file_and_line(tmp_path, qe1_bytes, qe1_csv):
+    _, _, _, line = band_sum_broken(qe1_csv)
+    inputs, _ = make_inputs(tmp_path, qe1_bytes)
+    (inputs / src.SOURCE_FOLDER / DECEMBER_NAME).write_bytes(_december(qe1_csv.to_bytes()))
+    with pytest.raises(DataQualityError) as err:
+        run(inputs / src.SOURCE_FOLDER, tmp_path / "out")
+    assert f"{DECEMBER_NAME} line {line}:" in str(err.value)
+    assert f"{PUBLISHER_NAME} line" not in str(err.value)
+
+
+def test_a_file_with_other_columns_is_gated_on_its_own_and_named(tmp_path, qe1_bytes, qe1_csv):
+    inputs, _ = make_inputs(tmp_path, qe1_bytes)
+    (inputs / src.SOURCE_FOLDER / DECEMBER_NAME).write_bytes(_december(_renamed(qe1_csv)))
+    with pytest.raises(DataQualityError) as err:
+        run(inputs / src.SOURCE_FOLDER, tmp_path / "out")
+    assert f"on {inputs / src.SOURCE_FOLDER / DECEMBER_NAME}" in str(err.value) and "Total all" in str(err.value)
