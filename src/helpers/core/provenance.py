@@ -116,6 +116,20 @@ def replace_dir(staging: Path, target: Path) -> Path:
     return target
 
 
+def hash_part(made, label: str, data: bytes) -> None:
+    """Add one labelled part to a running hash (``hashlib`` object): its label and length first, so
+    no two different sequences of parts give the same bytes."""
+    made.update(f"{label}\0{len(data)}\0".encode())
+    made.update(data)
+
+
+def prune_newest(paths, *, keep: int, current: Path) -> None:
+    """Remove all but the ``keep`` most recently touched of ``paths``, ``current`` always kept."""
+    others = sorted((p for p in paths if p != current), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in others[keep - 1:]:
+        remove_path(old)
+
+
 def remove_path(path: Path) -> None:
     """Delete a file, a symbolic link or a whole folder, whichever ``path`` is."""
     if path.is_dir() and not path.is_symlink():

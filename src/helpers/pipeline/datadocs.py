@@ -14,6 +14,7 @@ stages (:func:`prepare`), so publish usually finds it made.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -22,7 +23,7 @@ import threading
 from pathlib import Path
 
 from helpers.core import quality
-from helpers.core.provenance import remove_path
+from helpers.core.provenance import hash_part, prune_newest, remove_path
 
 CACHE = Path("build/cache/data-docs")  # under the project root
 PLACEHOLDER = "EDITION0PLACEHOLDER0"   # letters and digits: never escaped in a page or a link
@@ -34,11 +35,7 @@ _building = threading.Lock()
 def digest(results_dir: Path, root: Path, stages: dict[str, str]) -> str:
     """What a site is made from, as one hash (see the module)."""
     made = hashlib.sha256()
-
-    def add(label: str, data: bytes) -> None:
-        made.update(f"{label}\0{len(data)}\0".encode())
-        made.update(data)
-
+    add = functools.partial(hash_part, made)
     for path in sorted(results_dir.rglob("*.json")):
         add(f"result {path.relative_to(results_dir).as_posix()}", path.read_bytes())
     for path in sorted((root / "expectations").glob("*.json")):
@@ -67,15 +64,9 @@ def prepare(results_dir: Path, root: Path, *, stages: dict[str, str]) -> Path:
             remove_path(site)
             os.rename(partial, site)
         os.utime(site)  # the newest used are the ones kept
-        _prune(cache, site, keep=KEEP)
+        prune_newest((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")), keep=KEEP,
+                     current=site)
         return site
-
-
-def _prune(cache: Path, current: Path, *, keep: int) -> None:
-    others = sorted((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".") and p != current),
-                    key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in others[keep - 1:]:
-        remove_path(old)
 
 
 def copy_for(site: Path, dest: Path, edition: str) -> Path:

@@ -17,16 +17,11 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from helpers.core.provenance import write_text
+from helpers.core.provenance import hash_part, prune_newest, write_text
 
 KEEP = 8  # per name: this run's, and a few to go back to
 DRAWN_BY = ("pandas", "numpy", "matplotlib", "seaborn", "jinja2")
 FOLDERS = ("data/processed", "build/validation", "catalogue")  # under the project root
-
-
-def _add(made, label: str, data: bytes) -> None:
-    made.update(f"{label}\0{len(data)}\0".encode())
-    made.update(data)
 
 
 @lru_cache(maxsize=1)
@@ -36,24 +31,24 @@ def code_digest() -> str:
     package = Path(__file__).parents[1]
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in {".py", ".html", ".css", ".j2", ".yaml", ".svg"}:
-            _add(made, path.relative_to(package).as_posix(), path.read_bytes())
+            hash_part(made, path.relative_to(package).as_posix(), path.read_bytes())
     for name in DRAWN_BY:
-        _add(made, name, importlib.metadata.version(name).encode())
+        hash_part(made, name, importlib.metadata.version(name).encode())
     return made.hexdigest()
 
 
 def key(root: Path, name: str, settings: dict) -> str:
     """What a fragment called ``name`` made with ``settings`` in the project at ``root`` depends on."""
     made = hashlib.sha256()
-    _add(made, "name", name.encode())
-    _add(made, "settings", json.dumps(settings, sort_keys=True, default=str).encode())
-    _add(made, "day", dt.date.today().isoformat().encode())
-    _add(made, "code", code_digest().encode())
+    hash_part(made, "name", name.encode())
+    hash_part(made, "settings", json.dumps(settings, sort_keys=True, default=str).encode())
+    hash_part(made, "day", dt.date.today().isoformat().encode())
+    hash_part(made, "code", code_digest().encode())
     for folder in FOLDERS:
         base = root / folder
         for path in sorted(base.rglob("*")) if base.is_dir() else ():
             if path.is_file():
-                _add(made, f"{folder}/{path.relative_to(base).as_posix()}", path.read_bytes())
+                hash_part(made, f"{folder}/{path.relative_to(base).as_posix()}", path.read_bytes())
     return made.hexdigest()[:32]
 
 
@@ -65,8 +60,5 @@ def fragment(cache: Path, root: Path, name: str, settings: dict, make) -> str:
         return path.read_text(encoding="utf-8")
     text = str(make())
     write_text(path, text)
-    others = sorted((p for p in cache.glob(f"{name}-*.html") if p != path), key=lambda p: p.stat().st_mtime_ns,
-                    reverse=True)
-    for old in others[KEEP - 1:]:
-        old.unlink(missing_ok=True)
+    prune_newest(cache.glob(f"{name}-*.html"), keep=KEEP, current=path)
     return text
