@@ -39,6 +39,7 @@ KERNEL_NAME = "python3"
 ENGINE = "helpers-warm-kernel"
 STARTUP_TIMEOUT = 120
 RESET_TIMEOUT = 120
+START_ATTEMPTS = 3
 
 # Run silently in the kernel before each notebook; defines nothing that survives it.
 RESET = """\
@@ -86,6 +87,22 @@ class Kernel:
         run_sync(self._start)(timeout)
 
     async def _start(self, timeout: float) -> None:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            code = await self._launch(timeout)
+            if code is None:
+                break
+            # Its ports are picked free, then bound by the kernel a moment later: another socket
+            # (often a client's outgoing connection, from the same range) can take one in between.
+            message = f"kernel {self.number} exited while starting (exit code {code}; see its stderr above)"
+            if attempt == START_ATTEMPTS:
+                raise KernelError(message)
+            log.warning("%s; starting it again on new ports", message)
+        self.kc.allow_stdin = False
+        await self.kc.execute_interactive(WARM_UP, silent=True, store_history=False, allow_stdin=False,
+                                          timeout=timeout, output_hook=lambda msg: None)
+
+    async def _launch(self, timeout: float) -> int | None:
+        """Start the kernel and wait until it answers: None, or the exit code of a kernel that died."""
         from jupyter_client.manager import AsyncKernelManager
 
         self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
@@ -99,11 +116,13 @@ class Kernel:
         self.kc.start_channels()
         try:
             await self.kc.wait_for_ready(timeout=timeout)
+            return None
         except RuntimeError as exc:
-            raise KernelError(f"kernel {self.number} did not start: {exc}") from None
-        self.kc.allow_stdin = False
-        await self.kc.execute_interactive(WARM_UP, silent=True, store_history=False, allow_stdin=False,
-                                          timeout=timeout, output_hook=lambda msg: None)
+            if process.poll() is None:  # alive but silent: not worth another wait
+                raise KernelError(f"kernel {self.number} did not start: {exc}") from None
+        self.kc.stop_channels()
+        await self.km.shutdown_kernel(now=True)  # its connection file and cached ports
+        return process.returncode
 
     def reset(self) -> None:
         """Make the kernel look new to the next notebook (see :data:`RESET`)."""

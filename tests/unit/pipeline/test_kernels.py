@@ -90,3 +90,29 @@ def test_each_kernel_is_used_in_turn_and_reports_errors_of_jobs(tmp_path):
     assert sorted(f.key for f in done) == ["job0", "job1", "job2", "job3"]
     assert {f.value for f in done} <= {1, 2} and all(f.error is None and f.ended >= f.started for f in done)
     assert isinstance(bad.error, kernels.KernelError) and "ZeroDivisionError" in str(bad.error)
+
+
+def test_a_kernel_whose_port_was_taken_meanwhile_is_started_again_on_new_ports(tmp_path, monkeypatch, caplog):
+    import socket
+
+    from jupyter_client.connect import LocalPortCache
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()  # held by someone else when the kernel binds it
+    cache = LocalPortCache.instance()
+    pick, handed = cache.find_available_port, []
+
+    def first_pick_taken(ip):
+        if not handed:
+            handed.append(taken.getsockname()[1])
+            return handed[0]
+        return pick(ip)
+
+    monkeypatch.setattr(cache, "find_available_port", first_pick_taken)
+    try:
+        with caplog.at_level("WARNING", logger=kernels.__name__), kernels.KernelPool(tmp_path, 1) as pool:
+            assert run_job(pool, lambda k: k.km.shell_port) != handed[0]
+    finally:
+        taken.close()
+    assert "kernel 1 exited while starting" in caplog.text and "new ports" in caplog.text
