@@ -146,7 +146,8 @@ def _where(index, row_label: RowLabel) -> str:
     return row_label(index) if callable(row_label) else f"{row_label} {index}"
 
 
-def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_label: RowLabel) -> list[str]:
+def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_label: RowLabel,
+              column: str | None = None) -> list[str]:
     indexes = result.get("partial_unexpected_index_list") or []
     values = result.get("partial_unexpected_list") or []
     out = []
@@ -157,21 +158,27 @@ def _examples(result: dict, frame: pd.DataFrame, id_columns: list[str], row_labe
             if isinstance(index, dict):  # GX names the entry after a named index
                 index = index.get(frame.index.name, next(iter(index.values()), None))
             where = f"{_where(index, row_label)}: "
-            if index in frame.index and id_columns:
-                ids = frame.loc[index, id_columns]
-                where += "(" + ", ".join(f"{c}={ids[c]}" for c in id_columns) + ") "
+            if index in frame.index and frame.index.is_unique:
+                if id_columns:
+                    ids = frame.loc[index, id_columns]
+                    where += "(" + ", ".join(f"{c}={ids[c]}" for c in id_columns) + ") "
+                if column is not None:  # as stored, not as widened for GX (see _comparable)
+                    value = frame.at[index, column]
+                    value = value.item() if hasattr(value, "item") else value
         out.append(f"{where}value {_short(value, 120)}")
     return out
 
 
-def _failures(result_dict: dict, frame: pd.DataFrame, id_columns: list[str], row_label: RowLabel) -> list[Failure]:
+def _failures(result_dict: dict, frame: pd.DataFrame, id_columns: list[str], row_label: RowLabel,
+              widened: frozenset[str] = frozenset()) -> list[Failure]:
     failures = []
     for item in result_dict["results"]:
         if item["success"]:
             continue
         config = item["expectation_config"]
         result = item.get("result") or {}
-        examples = _examples(result, frame, id_columns, row_label)
+        column = config["kwargs"].get("column")
+        examples = _examples(result, frame, id_columns, row_label, column if column in widened else None)
         mismatched = (result.get("details") or {}).get("mismatched")
         if isinstance(mismatched, dict):  # column-set expectations: {"unexpected": [...], "missing": [...]}
             examples = [f"{kind} column(s): {', '.join(map(str, names))}" for kind, names in mismatched.items() if names]
@@ -195,6 +202,28 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
+def _comparable(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> tuple[pd.DataFrame, frozenset[str]]:
+    """``frame`` with the columns a range expectation checks widened to 64 bits where that keeps every
+    value exactly: GX compares an int64 or float64 column with its bounds in one vectorised step, but
+    any other numeric column (Int16, int32, nullable Int64) value by value in Python, seconds for a
+    table of pathways. Missing values stay missing (NaN), which GX leaves out of the range check as
+    it leaves out NA. Also returns the names of the columns widened."""
+    columns = {e.column for e in suite.expectations if e.expectation_type == "expect_column_values_to_be_between"}
+    widened = {}
+    for name in columns & set(frame.columns):
+        values = frame[name]
+        kind = values.dtype.kind
+        if kind not in "iuf" or values.dtype in ("int64", "float64"):
+            continue
+        if kind == "f":
+            widened[name] = values.astype("float64")
+        elif not values.hasnans and (kind == "i" or values.max() <= 2**63 - 1):
+            widened[name] = values.astype("int64")
+        elif values.dtype.itemsize <= 4 or values.abs().max() < 2**53:  # exact as a float
+            widened[name] = values.astype("float64")
+    return (frame.assign(**widened) if widened else frame), frozenset(widened)
+
+
 def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_dir: Path | None = None,
              id_columns: list[str] | None = None, row_label: RowLabel = "row",
              root: Path | None = None, meta: dict | None = None) -> Outcome:
@@ -206,7 +235,8 @@ def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_di
     suite = load_suite(suite_name, root)
     source = context.data_sources.add_or_update_pandas(_safe(f"{suite_name}__{data_name}"))
     asset = source.add_dataframe_asset(name="table")
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    checked, widened = _comparable(frame, suite)
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": checked})
     result = batch.validate(suite, result_format={"result_format": "SUMMARY",
                                                   "partial_unexpected_count": EXAMPLES})
     result_dict = result.to_json_dict()
@@ -217,7 +247,7 @@ def validate(frame: pd.DataFrame, suite_name: str, *, data_name: str, results_di
         path = results_dir / f"{_safe(suite_name)}__{_safe(Path(data_name).name)}.json"
         write_text(path, json.dumps(result_dict, indent=1, default=str))
     return Outcome(suite_name, data_name, bool(result.success), len(result_dict["results"]),
-                   _failures(result_dict, frame, id_columns or [], row_label), path)
+                   _failures(result_dict, frame, id_columns or [], row_label, widened), path)
 
 
 def gate(frame: pd.DataFrame, suite_name: str, **kwargs) -> Outcome:

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helpers.core import privacy
@@ -224,6 +226,8 @@ def _parse_counts(path: Path, frame: pd.DataFrame) -> None:
         if column not in frame.columns:
             continue  # the column gate names missing columns
         values = frame[column]
+        if values.dtype == "float64":
+            continue
         if pd.api.types.is_numeric_dtype(values):
             frame[column] = values.astype("float64")
             continue
@@ -237,6 +241,34 @@ def _parse_counts(path: Path, frame: pd.DataFrame) -> None:
                 line=line, column=column,
             )
         frame[column] = numbers.astype("float64")
+
+
+def _arrow_table(data: bytes, header: list[str], counts_typed: bool) -> pa.Table:
+    """The CSV as an Arrow table: text columns as strings; count columns parsed straight to floats
+    (``counts_typed``: fast, but any cell that is not a plain number fails the whole file) or left
+    to Arrow's inference, for :func:`_parse_counts` to check cell by cell."""
+    types = {c: pa.string() for c in header if c.strip() not in COUNT_COLUMNS}
+    if counts_typed:
+        types.update((c, pa.float64()) for c in header if c.strip() in COUNT_COLUMNS)
+    return pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+        column_types=types,
+        null_values=[""],  # only blank is missing: '#N/A' is a real commissioner name
+        strings_can_be_null=True,
+    ))
+
+
+def _refuse_non_finite(path: Path, data: bytes, table: pa.Table) -> None:
+    """Float parsers take "nan" and "inf", which are not counts (and "nan" would pass for a blank)."""
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if not pa.types.is_floating(column.type) or pc.all(pc.is_finite(column)).as_py() is not False:
+            continue
+        row = pc.index(pc.is_finite(column), False).as_py()
+        line = HEADER_LINE + 1 + row
+        text = next(itertools.islice(csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace"),
+                                                            newline="")), line - 1, None))
+        cell = text[table.column_names.index(name)]
+        raise SourceFormatError(path, f"expected a whole number or blank, found {cell!r}", line=line,
+                                column=name.strip())
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -254,16 +286,15 @@ def read(path: Path) -> pd.DataFrame:
     if header[0].strip() != ID_COLUMNS[0]:
         _refuse_moved_header(path, data)
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header if c.strip() not in COUNT_COLUMNS},
-                null_values=[""],  # only blank is missing: '#N/A' is a real commissioner name
-                strings_can_be_null=True,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # its messages do not give the line
-        raise _locate_ragged_row(path, data, len(header)) from exc
+        table = _arrow_table(data, header, counts_typed=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a count that is not a plain number, or a ragged row
+        table = None
+    if table is None:
+        try:
+            table = _arrow_table(data, header, counts_typed=False)  # _parse_counts names the cell
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # its messages do not give the line
+            raise _locate_ragged_row(path, data, len(header)) from exc
+    _refuse_non_finite(path, data, table)
     frame = table.to_pandas()
     frame.index = pd.RangeIndex(HEADER_LINE + 1, HEADER_LINE + 1 + len(frame), name="line")
     frame.columns = [c.strip() for c in frame.columns]

@@ -229,6 +229,27 @@ def test_a_column_set_failure_names_the_missing_and_unexpected_columns(root, tmp
     assert "missing column(s): b" in message and "unexpected column(s): c" in message
 
 
+@pytest.mark.parametrize("dtype", ["Int16", "int32", "Int64", "UInt8", "float32", "Float64"])
+def test_a_range_is_checked_on_any_numeric_column_and_reports_values_as_stored(tmp_path, dtype):
+    # GX checks a range on int64/float64 at once but on other numeric types value by value; the
+    # gate hands it widened copies, which must find exactly the rows plain pandas finds.
+    suite = {"name": "range_check", "meta": {}, "expectations": [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "weeks", "min_value": 0, "max_value": 104},
+         "meta": {}}]}
+    (tmp_path / "expectations").mkdir()
+    (tmp_path / "expectations" / "range_check.json").write_text(json.dumps(suite))
+    stored = [3, None, 105, 0, 104, 200, None] if dtype[0].isupper() else [3, 7, 105, 0, 104, 200, 1]
+    frame = pd.DataFrame({"weeks": pd.array(stored, dtype=dtype)}, index=pd.RangeIndex(2, 9, name="line"))
+    outcome = quality.validate(frame, "range_check", data_name="x.csv", row_label="line", root=tmp_path)
+    [failure] = outcome.failures
+    outside = frame["weeks"].dropna()
+    outside = outside[(outside < 0) | (outside > 104)]
+    assert failure.unexpected == len(outside) == 2
+    shown = ["105", "200"] if "int" in dtype.lower() else ["105.0", "200.0"]  # a whole number stays whole
+    assert failure.examples == [f"line {line}: value {text}" for line, text in zip(outside.index, shown, strict=True)]
+    assert str(frame["weeks"].dtype) == dtype  # the caller's frame is left as it was
+
+
 def test_results_name_an_output_as_a_processed_table_not_a_file_format():
     result = {"suite_name": "rtt_summary.processed", "success": True, "results": [],
               "meta": {"data_name": "data/processed/rtt_summary.parquet"}}

@@ -158,13 +158,15 @@ def test_empty_file(tmp_path):
     assert str(path) in str(err.value)
 
 
-@pytest.mark.parametrize("line, column", [
-    (5, "Gt 03 To 04 Weeks SUM 1"),
-    (9_000, "Gt 104 Weeks SUM 1"),  # late in the file, after the CSV parser's first block
-    (9_378, "Total All"),  # the last line
+@pytest.mark.parametrize("line, column, text", [
+    (5, "Gt 03 To 04 Weeks SUM 1", "12a"),
+    (9_000, "Gt 104 Weeks SUM 1", "12a"),  # late in the file, after the CSV parser's first block
+    (9_378, "Total All", "12a"),  # the last line
+    (40, "Gt 00 To 01 Weeks SUM 1", "nan"),  # words a float parser takes, but not counts
+    (41, "Total All", "inf"),
 ])
-def test_text_in_a_count_column(tmp_path, qe1_csv, line, column):
-    qe1_csv.set_cell(line, column, "12a")
+def test_text_in_a_count_column(tmp_path, qe1_csv, line, column, text):
+    qe1_csv.set_cell(line, column, text)
     path = qe1_csv.write(tmp_path / PUBLISHER_NAME)
     with pytest.raises(SourceFormatError) as err:
         src.read(path)
@@ -172,7 +174,7 @@ def test_text_in_a_count_column(tmp_path, qe1_csv, line, column):
     assert str(path) in message
     assert f"line {line}," in message
     assert f"column '{column}'" in message
-    assert "'12a'" in message
+    assert f"'{text}'" in message
     assert (err.value.line, err.value.column) == (line, column)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from helpers.core import provenance, quality, stage
 from helpers.core.config import Project
@@ -137,6 +138,9 @@ def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return frames[0]
     out = pd.concat(frames, ignore_index=True)
     for column in frames[0].columns:
-        if isinstance(frames[0][column].dtype, pd.CategoricalDtype):
+        parts = [f[column] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):  # sorted, as astype("category") sorts
+            out[column] = union_categoricals(parts, sort_categories=True)
+        elif isinstance(parts[0].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype("category")
     return out

@@ -99,14 +99,22 @@ def tidy_pathways(frame: pd.DataFrame, period_end: dt.date) -> pd.DataFrame:
     bands = week_bands()
     counts = src.count_matrix(rows, bands["column"].tolist())
     row_idx, band_idx = np.nonzero(counts > 0)
-    ids = rows[list(_RENAME)].rename(columns=_RENAME).iloc[row_idx].reset_index(drop=True)
-    out = pd.concat([ids, bands.iloc[band_idx, 1:].reset_index(drop=True)], axis=1)
+    # Text made categorical before each row is repeated once per band: the repeats are then codes.
+    ids = _categorical(rows[list(_RENAME)].rename(columns=_RENAME))
+    out = pd.concat([ids.iloc[row_idx].reset_index(drop=True),
+                     _categorical(bands.iloc[:, 1:]).iloc[band_idx].reset_index(drop=True)], axis=1)
     out["pathways"] = counts[row_idx, band_idx].astype("int64")
     out.insert(0, "period", pd.Timestamp(period_end))
     for column in PATHWAY_COLUMNS:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].astype("category")
+        if isinstance(out[column].dtype, pd.CategoricalDtype):  # a row or band with no pathways
+            out[column] = out[column].cat.remove_unused_categories()
     return out[PATHWAY_COLUMNS]
+
+
+def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns categorical."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.astype(dict.fromkeys(text, "category")) if text else frame
 
 
 def rollup_totals(frame: pd.DataFrame, period_end: dt.date) -> pd.DataFrame:
@@ -179,7 +187,7 @@ def wait_measures(pathways: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Waiting-time measures for each group of ``by`` columns, from the tidy pathways."""
     by = list(by)
     bands = week_bands()
-    band_pos = pd.Categorical(pathways["week_band"].astype(str), categories=bands["week_band"]).codes
+    band_pos = pd.Categorical(_text(pathways["week_band"]), categories=bands["week_band"]).codes
     keyed = pathways[by].assign(_band=band_pos, pathways=pathways["pathways"].to_numpy())
     wide = keyed.groupby(by + ["_band"], observed=True)["pathways"].sum().unstack("_band")
     wide = wide.reindex(columns=range(len(bands)), fill_value=0).fillna(0)
@@ -209,10 +217,19 @@ def _level_frame(table: pd.DataFrame, level: str) -> pd.DataFrame:
     if code_col is None:
         return table.assign(org_level=level, org_code="ENG", org_name="England")
     keep = table[code_col].notna()
-    out = table[keep].assign(org_level=level, org_code=table.loc[keep, code_col].astype(str))
+    out = table[keep].assign(org_level=level, org_code=_text(table.loc[keep, code_col]))
     if name_col in out.columns:
-        out["org_name"] = out[name_col].astype(str)
+        out["org_name"] = _text(out[name_col])
     return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)``; for a categorical column (no missing values), by converting its few
+    categories and picking them by code: a tenth of the time on a table of pathways."""
+    if not isinstance(values.dtype, pd.CategoricalDtype) or values.hasnans:
+        return values.astype(str)
+    categories = values.cat.categories.astype(str)
+    return pd.Series(categories.take(values.cat.codes.to_numpy()), index=values.index, name=values.name)
 
 
 def summarise(pathways: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
