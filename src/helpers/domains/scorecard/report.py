@@ -890,18 +890,32 @@ class FunnelLayer:
                 f"vertical axis fitted to its values; this practice circled in black")
 
 
+_CANDIDATES: dict = {}
+
+
 def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
-    """(indicator, its latest rows with a value) for every proportion or rate some practice has a value for."""
-    chosen = []
-    for ind in catalogue:
-        if ind.type not in ("proportion", "rate"):
-            continue
-        rows = indicators[(indicators["indicator_id"] == ind.id) & (indicators["period_rank"] == 1)]
-        rows = rows.dropna(subset=["numerator", "denominator", "value"])
-        rows = rows[rows["denominator"] > 0]
-        if not rows.empty:
-            chosen.append((ind, rows))
-    return chosen
+    """(indicator, its latest rows with a value) for every proportion or rate some practice has a value for
+    (found once for a run of packs: every pack asks)."""
+    cache = _for_frame(_CANDIDATES, indicators, tuple(i.id for i in catalogue))
+    if "chosen" not in cache:
+        chosen = []
+        for ind in catalogue:
+            if ind.type not in ("proportion", "rate"):
+                continue
+            rows = indicators[(indicators["indicator_id"] == ind.id) & (indicators["period_rank"] == 1)]
+            rows = rows.dropna(subset=["numerator", "denominator", "value"])
+            rows = rows[rows["denominator"] > 0]
+            if not rows.empty:
+                chosen.append((ind, rows))
+        cache["chosen"] = chosen
+        cache["have"] = {ind.id: frozenset(rows["practice_code"]) for ind, rows in chosen}
+    return cache["chosen"]
+
+
+def _have(indicators: pd.DataFrame, catalogue: list) -> dict[str, frozenset]:
+    """The practices with a value for each of :func:`funnel_candidates`' indicators, by indicator id."""
+    funnel_candidates(indicators, catalogue)
+    return _for_frame(_CANDIDATES, indicators, tuple(i.id for i in catalogue))["have"]
 
 
 def funnel_range(rows: pd.DataFrame, limits: pd.DataFrame, ind) -> tuple[float, float]:
@@ -1053,7 +1067,7 @@ def _marker(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...]) ->
 def funnel_sets(indicators: pd.DataFrame, catalogue: list, codes) -> list[tuple[str, ...]]:
     """The distinct sets of indicators the practices ``codes`` have values for (each set is one funnel
     layer: most practices share the full set, a practice missing an indicator another)."""
-    have = {ind.id: set(rows["practice_code"]) for ind, rows in funnel_candidates(indicators, catalogue)}
+    have = _have(indicators, catalogue)
     sets = {tuple(i for i, practices in have.items() if code in practices) for code in codes}
     return sorted((s for s in sets if s), key=lambda s: (-len(s), s))
 
@@ -1081,14 +1095,14 @@ def no_chart_reasons(indicators: pd.DataFrame, catalogue: list, practice_code: s
     """One line for each funnel plot a practice's pack leaves out: an indicator it has no value for."""
     return [f"No chart for {ind.name}: no value published for this practice in {rows['period'].iloc[0]}."
             for ind, rows in funnel_candidates(indicators, catalogue)
-            if practice_code not in set(rows["practice_code"])]
+            if practice_code not in _have(indicators, catalogue)[ind.id]]
 
 
 def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> str:
     """The peer funnel plots with this practice circled, as an embedded figure: a panel for each
     indicator it has a value for ('' when it has none)."""
-    have = tuple(ind.id for ind, rows in funnel_candidates(indicators, catalogue)
-                 if practice_code in set(rows["practice_code"]))
+    have = tuple(ind.id for ind, _rows in funnel_candidates(indicators, catalogue)
+                 if practice_code in _have(indicators, catalogue)[ind.id])
     if not have:
         return ""
     marker = _marker(indicators, catalogue, have)

@@ -49,6 +49,16 @@ def test_a_practice_with_no_values_gets_no_figure():
     assert len(report.no_chart_reasons(indicators[indicators["practice_code"] != "P05"], CHOSEN, "P05")) == 2
 
 
+def test_what_each_pack_asks_of_one_frame_is_found_once_and_a_new_frame_is_asked_afresh():
+    indicators = _indicators()
+    first = report.funnel_candidates(indicators, CHOSEN)
+    assert report.funnel_candidates(indicators, CHOSEN) is first  # one run of packs: found once
+    without_p01 = indicators[(indicators["practice_code"] != "P01") | (indicators["indicator_id"] != "ae_0to4")]
+    assert report.no_chart_reasons(indicators, CHOSEN, "P01") == []
+    assert len(report.no_chart_reasons(without_p01, CHOSEN, "P01")) == 1  # another frame: not the kept answer
+    assert [ind.id for ind, _ in report.funnel_candidates(indicators, CHOSEN[:1])] == [CHOSEN[0].id]  # another catalogue
+
+
 def test_what_to_look_at_lists_the_unacceptable_and_the_worse_than_the_icb_only():
     rows = pd.DataFrame({
         "practice_code": ["P1"] * 4 + ["P2"], "period_rank": [1, 1, 1, 2, 1], "section": ["A", "A", "B", "A", "A"],
