@@ -21,6 +21,8 @@ import io
 import json
 import os
 import re
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -102,6 +104,45 @@ def _short(value, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+class _ThreadMuted(io.TextIOBase):
+    """``sys.stdout`` dropping what the threads in ``muted`` write, passing on what the others write."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream, self.muted = stream, set()
+
+    def write(self, text: str) -> int:
+        return len(text) if threading.get_ident() in self.muted else self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name):  # encoding, fileno, ... as the stream has them
+        return getattr(self.stream, name)
+
+
+_MUTING = threading.Lock()
+
+
+@contextlib.contextmanager
+def muted_here():
+    """Drop what this thread prints meanwhile (GX's chatter). Not ``redirect_stdout``, which swaps
+    ``sys.stdout`` for every thread: a run's stage lines, printed by other threads while Data Docs
+    are built in the background, would be lost from the console and the log."""
+    me = threading.get_ident()
+    with _MUTING:
+        proxy = sys.stdout if isinstance(sys.stdout, _ThreadMuted) else _ThreadMuted(sys.stdout)
+        sys.stdout = proxy
+        proxy.muted.add(me)
+    try:
+        yield
+    finally:
+        with _MUTING:
+            proxy.muted.discard(me)
+            if not proxy.muted and sys.stdout is proxy:  # replaced meanwhile (a run's log ended): left be
+                sys.stdout = proxy.stream
+
+
 def _new_context():
     """An in-memory GX context: suites come from expectations/, results are written as JSON."""
     from great_expectations.data_context.types.base import (
@@ -115,7 +156,7 @@ def _new_context():
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    with contextlib.redirect_stdout(io.StringIO()):  # GX prints set-up chatter
+    with muted_here():  # GX prints set-up chatter
         return gx.get_context(project_config=config)
 
 
@@ -396,7 +437,7 @@ def build_edition_docs(results_dir: Path, site_dir: Path, root: Path | None = No
         shown = escaped_for_docs(stored)
         shown["meta"]["run_id"] = run.to_json_dict()  # the page's "Run Name" and "Run Time"
         context.validation_results_store.set(key, schema.load(shown))
-    with contextlib.redirect_stdout(io.StringIO()):
+    with muted_here():
         context.build_data_docs(site_names=[site])
     data_docs.finish_site(site_dir, root or project_root(), edition=edition)
     return site_dir / "index.html"

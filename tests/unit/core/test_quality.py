@@ -267,3 +267,29 @@ def test_a_gate_with_only_warnings_is_not_called_failed():
     assert table["outcome"].tolist() == ["Passed", "Passed with 1 warning", "Passed with 2 warnings", "Failed"]
     assert table["critical failures"].tolist() == [0, 0, 0, 1]
     assert table["warnings"].tolist() == [0, 1, 2, 1]
+
+
+def test_gx_chatter_is_muted_in_its_own_thread_only(capsys):
+    # Data Docs are built in a background thread of a run while other threads print its progress:
+    # their lines must all reach the console (and so the run's log); only the muted thread's are dropped.
+    import threading
+
+    inside, done = threading.Event(), threading.Event()
+
+    def chatter():
+        with quality.muted_here():
+            print("GX chatter")
+            inside.set()
+            done.wait(10)
+            print("more GX chatter")
+
+    thread = threading.Thread(target=chatter)
+    thread.start()
+    inside.wait(10)
+    print("Stage 'report_rtt' finished in 1.0 s")  # another thread, while the chatter is muted
+    done.set()
+    thread.join()
+    print("after")
+    out = capsys.readouterr().out
+    assert out == "Stage 'report_rtt' finished in 1.0 s\nafter\n"
+    assert not isinstance(__import__("sys").stdout, quality._ThreadMuted)  # put back when done
