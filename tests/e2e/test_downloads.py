@@ -65,9 +65,17 @@ def test_scorecard_downloads_hold_only_the_editions_practices(edition):
     assert {r["practice_code"] for r in _rows(edition["downloads"] / "scorecard_scores.csv")} == scored
 
 
-def _printed(value) -> str:
-    """How the report prints a figure (one decimal place), as the download's cell reads back."""
-    return "" if pd.isna(value) else repr(float(f"{value:.1f}"))
+def _printed(value, digits: int) -> str:
+    """How the report prints a figure (to its indicator's decimals), as the download's cell reads back."""
+    if pd.isna(value):
+        return ""
+    return f"{value:.0f}" if digits == 0 else repr(float(f"{value:.{digits}f}"))
+
+
+def _decimals(project: Path) -> dict[str, int]:
+    """Each indicator's decimals as the catalogue gives them (one place unless it says otherwise)."""
+    spec = yaml.safe_load((project / "catalogue" / "indicators.yaml").read_text(encoding="utf-8"))
+    return {entry["id"]: int(entry.get("decimals", 1)) for entry in spec["indicators"]}
 
 
 def test_indicator_download_is_the_processed_table_rounded_as_published(edition):
@@ -77,6 +85,7 @@ def test_indicator_download_is_the_processed_table_rounded_as_published(edition)
     assert len(rows) == len(expected) > 0
     by_key = expected.set_index(["practice_code", "indicator_id", "period"])
     assert by_key.index.is_unique
+    decimals, whole = _decimals(edition["project"]), 0
     withheld = 0
     for row in rows:
         source = by_key.loc[(row["practice_code"], row["indicator_id"], row["period"])]
@@ -86,14 +95,17 @@ def test_indicator_download_is_the_processed_table_rounded_as_published(edition)
             withheld += 1
             assert row["band"] == "Suppressed" and row["value"] == row["numerator"] == row["lower95"] == ""
             continue
+        digits = decimals.get(row["indicator_id"], 1)
+        whole += digits == 0 and pd.notna(source["value"])
         for column in LIMITS:
-            assert row[column] == _printed(source[column]), (row["practice_code"], row["indicator_id"], column)
+            assert row[column] == _printed(source[column], digits), (row["practice_code"], row["indicator_id"], column)
         if source["type"] in ("proportion", "rate"):  # counts: whole numbers
             for column, value in (("numerator", num), ("denominator", den)):
                 assert row[column] == ("" if pd.isna(value) else str(int(value))), (row["indicator_id"], column)
         assert row["band"] == ("" if pd.isna(source["band"]) else source["band"])
         assert row["indicator_name"] == source["indicator_name"]
     assert (processed["value"].dropna() != processed["value"].dropna().round(1)).any(), "nothing to round"
+    assert whole, "no indicator printed whole (registered patients) in the download: the test could not fail"
 
 
 def test_scores_download_is_rounded_as_published(edition):
@@ -104,7 +116,7 @@ def test_scores_download_is_rounded_as_published(edition):
     for row in rows:
         source = scores.loc[row["practice_code"]]
         for column in figures:
-            assert row[column] == _printed(source[column]), (row["practice_code"], column)
+            assert row[column] == _printed(source[column], 1), (row["practice_code"], column)
         size = source["context_list_size"]
         assert row["context_list_size"] == ("" if pd.isna(size) else str(int(size)))
 

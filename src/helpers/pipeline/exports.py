@@ -160,6 +160,7 @@ class Scope(NamedMonth):
     month: pd.Timestamp                            # the data month (its last day)
     practices: frozenset[str] = frozenset()        # the ICB's practices open in the month
     indicators: pd.DataFrame | None = None         # the scorecard's indicators as the pages publish them
+    decimals: Mapping[str, int] = field(default_factory=dict)  # indicator id -> decimals its pages print
     elsewhere: Mapping[str, str] = field(default_factory=dict)  # domain -> 'data for ..., not ...'
 
 
@@ -183,26 +184,35 @@ INDICATOR_COLUMNS = ["practice_code", "practice_name", "indicator_id", "indicato
                      "suppression_reason"]
 
 
-def _counts_or_amounts(values: pd.Series, is_count: pd.Series) -> pd.Series:
-    """Numerators and denominators: whole numbers for counts, two decimal places for amounts."""
-    whole = as_printed(values, 0)
-    amounts = as_printed(values, AMOUNT_DECIMALS)
-    cells = [None if pd.isna(a) else (int(w) if count else a) for w, a, count in zip(whole, amounts, is_count)]
+def _per_row(values: pd.Series, digits: pd.Series) -> pd.Series:
+    """``values`` each rounded as printed to its own row's ``digits``: a column mixing whole numbers
+    (kept whole) with figures to some decimals."""
+    printed = {d: as_printed(values, d) for d in set(digits)}
+    cells = [None if pd.isna(printed[d][i]) else (int(printed[d][i]) if d == 0 else printed[d][i])
+             for i, d in zip(values.index, digits, strict=True)]
     return pd.Series(cells, index=values.index, dtype=object)
 
 
-def scorecard_indicators(published: pd.DataFrame, practices: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame:
+def scorecard_indicators(published: pd.DataFrame, practices: pd.DataFrame, codes: Iterable[str],
+                         decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Every indicator of the edition's practices, as the report publishes them (``published``: suppressed
-    rows blanked, their band 'Suppressed'), each figure rounded as its page prints it."""
+    rows blanked, their band 'Suppressed'), each figure rounded as its page prints it: values, limits and
+    comparators to the indicator's own ``decimals`` (by indicator id, as the catalogue gives them: whole
+    registered patients; one place unless given), numerators and denominators whole for counts and to
+    the penny for amounts."""
     rows = within(published, "practice_code", codes)
     names = practices.drop_duplicates("practice_code").set_index("practice_code")["practice_name"]
     rows = rows.assign(practice_name=rows["practice_code"].map(names),
                        latest_period=rows["period_rank"] == 1)
     rows = rows.sort_values(["practice_code", "section", "indicator_id", "period_rank"], ignore_index=True)
-    is_count = rows["type"].isin(COUNT_TYPES)
-    out = rounded(rows.drop(columns=["numerator", "denominator"]), DECIMALS["scorecard_indicators"], default=1)
-    out["numerator"] = _counts_or_amounts(rows["numerator"], is_count)
-    out["denominator"] = _counts_or_amounts(rows["denominator"], is_count)
+    figures = DECIMALS["scorecard_indicators"]
+    out = rounded(rows.drop(columns=["numerator", "denominator", *figures]), {}, default=1)
+    digits = rows["indicator_id"].map(decimals or {}).fillna(figures["value"]).astype(int)
+    for column in figures:
+        out[column] = _per_row(rows[column], digits)
+    amounts = rows["type"].isin(COUNT_TYPES).map({True: 0, False: AMOUNT_DECIMALS})
+    out["numerator"] = _per_row(rows["numerator"], amounts)
+    out["denominator"] = _per_row(rows["denominator"], amounts)
     return out[[c for c in INDICATOR_COLUMNS if c in out.columns]]
 
 
@@ -254,7 +264,7 @@ def _scorecard_indicators(frame: pd.DataFrame, processed: Path, scope: Scope | N
     scope = _for_edition(scope, "scorecard_indicators")
     practices = pd.read_parquet(processed / "organisation_practices.parquet", columns=["practice_code", "practice_name"])
     rows = scorecard_indicators(scope.indicators if scope.indicators is not None else frame, practices,
-                                scope.practices)
+                                scope.practices, scope.decimals)
     return Download("scorecard_indicators.csv", f"Each indicator of {scope.name}'s practices: numerator, "
                     f"denominator, value, ICB and England values, 95% and 99.8% limits, band and comparisons; "
                     f"small numbers withheld as in the report", rows)
@@ -353,14 +363,17 @@ def edition_scope(root: Path, chosen: dict | None = None) -> Scope:
     practices = pd.read_parquet(project.table_path("organisation", "practices"))
     practices = practices[practices["icb_code"] == found.code]
     codes = frozenset(practices.loc[organisation.is_open(practices, found.month), "practice_code"])
-    indicators = None
+    indicators, decimals = None, {}
     if project.table_path("scorecard", "indicators").exists():
+        from helpers.domains.scorecard import CATALOGUE
+        from helpers.domains.scorecard import measures as catalogue
         from helpers.domains.scorecard import report as scorecard
 
         report = settings.for_stage(stages.by_name()["report_scorecard"], root, chosen=chosen)
         indicators = scorecard.published_indicators(pd.read_parquet(project.table_path("scorecard", "indicators")),
                                                     report)
-    return Scope(found.code, found.name, found.month, codes, indicators, _headings(project, root, chosen))
+        decimals = {ind.id: ind.decimals for ind in catalogue.load_catalogue(root / CATALOGUE)}
+    return Scope(found.code, found.name, found.month, codes, indicators, decimals, _headings(project, root, chosen))
 
 
 ELSEWHERE_STAGES = ("report_referrals", "report_qipp", "report_actions")  # files perhaps another organisation's

@@ -119,6 +119,20 @@ def test_indicator_download_is_the_editions_practices_rounded_as_printed():
     assert suppressed["suppression_reason"] == "count under 8"
 
 
+def test_an_indicator_printed_whole_is_downloaded_whole(tmp_path):
+    # As registered patients: the catalogue gives the indicator 0 decimals, so its pages print 3,104, and
+    # its download must say 3104, not 3104.0; the other indicators keep their one place.
+    practices = pd.DataFrame({"practice_code": ["P1", "Q9"], "practice_name": ["One", "Other"]})
+    out = exports.scorecard_indicators(_indicators(), practices, {"P1"}, {"pay": 0})
+    exports.write_csv(out, tmp_path / "x.csv")
+    rows = {(r["indicator_id"], r["period"]): r for r in _read(tmp_path / "x.csv")}
+    pay = rows[("pay", "2022/23")]
+    assert [pay[c] for c in ("value", "icb_value", "england_value")] == ["148", "159", "159"]
+    assert [pay[c] for c in ("numerator", "denominator")] == ["552875.92", "3724.44"]  # amounts: still pence
+    imm = rows[("imm", "2021/22")]
+    assert [imm[c] for c in ("value", "lower95", "icb_value", "england_value")] == ["84.9", "75.0", "92.1", ""]
+
+
 def test_scores_download_is_the_editions_practices_rounded_as_printed():
     scores = pd.DataFrame({"practice_code": ["P1", "Q9", "P2"], "score": [66.66666, 50.0, None],
                            "context_imd_2019": [28.0549, 1.0, 2.0], "context_list_size": [7849.0, 1.0, None],
