@@ -260,9 +260,11 @@ def _arrow_table(data: bytes, header: list[str], counts_typed: bool) -> pa.Table
 def _refuse_non_finite(path: Path, data: bytes, table: pa.Table) -> None:
     """Float parsers take "nan" and "inf", which are not counts (and "nan" would pass for a blank)."""
     for name, column in zip(table.column_names, table.columns, strict=True):
-        if not pa.types.is_floating(column.type) or pc.all(pc.is_finite(column)).as_py() is not False:
+        if not pa.types.is_floating(column.type):
             continue
-        row = pc.index(pc.is_finite(column), False).as_py()
+        row = pc.index(pc.is_finite(column), False).as_py()  # nulls (blanks) are skipped
+        if row < 0:
+            continue
         line = HEADER_LINE + 1 + row
         text = next(itertools.islice(csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace"),
                                                             newline="")), line - 1, None))
@@ -288,8 +290,6 @@ def read(path: Path) -> pd.DataFrame:
     try:
         table = _arrow_table(data, header, counts_typed=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a count that is not a plain number, or a ragged row
-        table = None
-    if table is None:
         try:
             table = _arrow_table(data, header, counts_typed=False)  # _parse_counts names the cell
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # its messages do not give the line

@@ -893,9 +893,10 @@ class FunnelLayer:
 _CANDIDATES: dict = {}
 
 
-def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
-    """(indicator, its latest rows with a value) for every proportion or rate some practice has a value for
-    (found once for a run of packs: every pack asks)."""
+def _candidates(indicators: pd.DataFrame, catalogue: list) -> dict:
+    """Found once for a run of packs (every pack asks): ``chosen``, (indicator, its latest rows with a
+    value) for every proportion or rate some practice has a value for; ``have``, the practices with a
+    value for each of them, by indicator id."""
     cache = _for_frame(_CANDIDATES, indicators, tuple(i.id for i in catalogue))
     if "chosen" not in cache:
         chosen = []
@@ -909,13 +910,12 @@ def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
                 chosen.append((ind, rows))
         cache["chosen"] = chosen
         cache["have"] = {ind.id: frozenset(rows["practice_code"]) for ind, rows in chosen}
-    return cache["chosen"]
+    return cache
 
 
-def _have(indicators: pd.DataFrame, catalogue: list) -> dict[str, frozenset]:
-    """The practices with a value for each of :func:`funnel_candidates`' indicators, by indicator id."""
-    funnel_candidates(indicators, catalogue)
-    return _for_frame(_CANDIDATES, indicators, tuple(i.id for i in catalogue))["have"]
+def funnel_candidates(indicators: pd.DataFrame, catalogue: list) -> list[tuple]:
+    """(indicator, its latest rows with a value) for every proportion or rate some practice has a value for."""
+    return _candidates(indicators, catalogue)["chosen"]
 
 
 def funnel_range(rows: pd.DataFrame, limits: pd.DataFrame, ind) -> tuple[float, float]:
@@ -1067,7 +1067,7 @@ def _marker(indicators: pd.DataFrame, catalogue: list, only: tuple[str, ...]) ->
 def funnel_sets(indicators: pd.DataFrame, catalogue: list, codes) -> list[tuple[str, ...]]:
     """The distinct sets of indicators the practices ``codes`` have values for (each set is one funnel
     layer: most practices share the full set, a practice missing an indicator another)."""
-    have = _have(indicators, catalogue)
+    have = _candidates(indicators, catalogue)["have"]
     sets = {tuple(i for i, practices in have.items() if code in practices) for code in codes}
     return sorted((s for s in sets if s), key=lambda s: (-len(s), s))
 
@@ -1093,16 +1093,16 @@ def use_layer(indicators: pd.DataFrame, catalogue: list, layer: FunnelLayer) -> 
 
 def no_chart_reasons(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> list[str]:
     """One line for each funnel plot a practice's pack leaves out: an indicator it has no value for."""
+    found = _candidates(indicators, catalogue)
     return [f"No chart for {ind.name}: no value published for this practice in {rows['period'].iloc[0]}."
-            for ind, rows in funnel_candidates(indicators, catalogue)
-            if practice_code not in _have(indicators, catalogue)[ind.id]]
+            for ind, rows in found["chosen"] if practice_code not in found["have"][ind.id]]
 
 
 def peer_funnels(indicators: pd.DataFrame, catalogue: list, practice_code: str) -> str:
     """The peer funnel plots with this practice circled, as an embedded figure: a panel for each
     indicator it has a value for ('' when it has none)."""
-    have = tuple(ind.id for ind, _rows in funnel_candidates(indicators, catalogue)
-                 if practice_code in _have(indicators, catalogue)[ind.id])
+    found = _candidates(indicators, catalogue)
+    have = tuple(ind.id for ind, _rows in found["chosen"] if practice_code in found["have"][ind.id])
     if not have:
         return ""
     marker = _marker(indicators, catalogue, have)
