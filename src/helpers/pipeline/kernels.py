@@ -40,6 +40,7 @@ ENGINE = "helpers-warm-kernel"
 STARTUP_TIMEOUT = 120
 RESET_TIMEOUT = 120
 START_ATTEMPTS = 3
+SAVE_EVERY = 5.0  # seconds between Papermill's saves of a running notebook (its last is always made)
 
 # Run silently in the kernel before each notebook; defines nothing that survives it.
 RESET = """\
@@ -193,6 +194,7 @@ class KernelPool:
     def __enter__(self) -> KernelPool:
         if self._threads:  # started ahead (:meth:`start`)
             return self
+        warm_up_papermill()
         for kernel in self.kernels:
             thread = threading.Thread(target=self._work, args=(kernel,), name=f"kernel-{kernel.number}", daemon=True)
             thread.start()
@@ -259,6 +261,33 @@ class KernelPool:
 
 # --- Papermill on a warm kernel ------------------------------------------------------------------
 
+def _at_most_every(seconds: float, save: Callable[..., Any]) -> Callable[..., Any]:
+    """``save``, skipped when it last ran under ``seconds`` ago. Papermill saves the whole notebook
+    as each cell starts and ends: dozens of writes of megabytes of figures for a board paper, in the
+    process that runs the stages, which a run of seconds does not need."""
+    last = [time.monotonic()]
+
+    def throttled(**kwargs: Any) -> Any:
+        if time.monotonic() - last[0] < seconds:
+            return None
+        last[0] = time.monotonic()
+        return save(**kwargs)
+
+    return throttled
+
+
+def warm_up_papermill() -> None:
+    """Import Papermill and register the engine in the background (most of a second), while the
+    kernels start: not in the first stage's time."""
+    def imports() -> None:
+        try:
+            _register_engine()
+        except Exception:  # the first notebook registers it again, and reports any error
+            pass
+
+    threading.Thread(target=imports, name="papermill-imports", daemon=True).start()
+
+
 def _register_engine() -> None:
     """A Papermill engine that runs the notebook on a given kernel instead of starting one
     (registering it again is harmless: the registry is a dict)."""
@@ -273,7 +302,12 @@ def _register_engine() -> None:
                                              startup_timeout=start_timeout, log=logging.getLogger("papermill"),
                                              log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
             client.kc = kc  # a client of ours: nbclient neither starts nor stops one
-            return client.execute()
+            save = nb_man.save
+            nb_man.save = _at_most_every(SAVE_EVERY, save)
+            try:
+                return client.execute()
+            finally:
+                nb_man.save = save  # Papermill's last save, once the notebook has ended, is always made
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
 

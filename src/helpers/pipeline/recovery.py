@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 
 from helpers.core.provenance import remove_path, write_text
+from helpers.pipeline import lockdata
 
 LOCKFILE = "dvc.lock"
 CORRUPT_LOCKFILE = Path("build/dvc.lock.corrupt")
@@ -44,7 +45,7 @@ TEMPORARY = [
 def check_dvc_lock(root: Path) -> str | None:
     """Move a ``dvc.lock`` DVC cannot load out of the way; returns what was done, or None."""
     path = root / LOCKFILE
-    if not path.exists():
+    if not path.exists() or lockdata.is_as_written(root):  # the bytes a run last wrote in full
         return None
     from dvc.exceptions import DvcException
     from dvc.fs import LocalFileSystem

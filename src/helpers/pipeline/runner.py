@@ -12,7 +12,9 @@ the inputs. What happens, in order:
    here, in this process, once everything else is done. (A stage ``dvc.yaml`` has but the stage
    list does not runs its command, as DVC would.)
 4. Each stage that succeeds is recorded in ``dvc.lock`` as ``dvc repro`` records it, so ``dvc
-   status`` agrees with the run whenever it stops, and a ``dvc repro`` by hand has nothing to do.
+   status`` agrees with the run when it stops, and a ``dvc repro`` by hand has nothing to do. (The
+   file is rewritten every few seconds and when the run ends: a run killed outright may leave its
+   last few stages unrecorded, and they run again next time.)
 5. The first stage to fail stops the run: nothing more starts, stages already running finish
    (and are recorded), nothing downstream of the failure runs, so nothing is published. The
    failure is reported and recorded exactly as ``python -m helpers.pipeline stage`` reports it.
@@ -42,6 +44,7 @@ from helpers.pipeline import freshness, recovery, stages
 from helpers.pipeline.plan import Plan
 
 UP_TO_DATE = "Data and pipelines are up to date."
+DUMP_EVERY = 10.0  # seconds between rewrites of dvc.lock during a run (see _lock_file_kept_parsed)
 LineHandler = Callable[[str, float], None]
 
 
@@ -126,7 +129,7 @@ def _run_with_dvc(root: Path, *, force: bool, jobs: int, pass_fds: tuple[int, ..
         logging.getLogger(name).setLevel(logging.WARNING)
     repo = Repo(str(root))
     try:
-        with lock_repo(repo), _params_read_once(), _lock_file_kept_parsed():
+        with lock_repo(repo), _params_read_once(), _lock_file_kept_parsed(root):
             found = planner.from_repo(repo, force, targets)
             dvc_stages = planner.stages_by_name(repo)
             wanted = planner.upstream_of(found.upstream, targets) if targets is not None else set(found.order)
@@ -170,37 +173,65 @@ def _params_read_once():
 
 
 @contextlib.contextmanager
-def _lock_file_kept_parsed():
-    """DVC re-parses the whole of dvc.lock with its round-trip YAML parser before recording each
-    stage (over a second of CPU each, here). While a run holds DVC's lock nothing else writes the
-    file, so keep what was last written and parse again only if the file is not as we left it;
-    the file is still rewritten by DVC's own dumper, from the same data."""
+def _lock_file_kept_parsed(root: Path):
+    """DVC parses the whole of dvc.lock with its round-trip YAML parser before recording each stage,
+    then dumps it whole again (each half a second or so, here). While a run holds DVC's lock nothing
+    else writes the file, so:
+
+    - what was last recorded is kept, and the file parsed again only if it is not as we left it;
+      what a run last wrote is kept for the next run too (:mod:`helpers.pipeline.lockdata`), which
+      starts from it if the file still holds exactly those bytes;
+    - the file is rewritten (by DVC's own dumper) at most every :data:`DUMP_EVERY` seconds, and
+      always when the run ends, however it ends. Only a run killed outright can lose the record of
+      stages that finished in its last seconds; they run again next time.
+    """
     from dvc import dvcfile
     from dvc.utils.serialize import dump_yaml
 
-    original, kept = dvcfile.modify_yaml, {}
+    from helpers.pipeline import lockdata
+
+    lock = os.fspath(root / lockdata.LOCKFILE)
+    original, kept, pending, dumped = dvcfile.modify_yaml, {}, {}, {}
+    if (data := lockdata.load(root)) is not None:
+        kept[lock] = (_stamp(lock), data)
+
+    def dump(path: str, fs) -> None:
+        dump_yaml(path, kept[path][1], fs=fs)
+        kept[path] = (_stamp(path), kept[path][1])
+        pending.pop(path, None)
+        dumped[path] = time.monotonic()
 
     @contextlib.contextmanager
     def modify_yaml(path, fs=None):
+        path = os.fspath(path)
         known = kept.pop(path, None)
-        try:
-            if known is not None and known[0] == _stamp(path):
+        if known is not None and known[0] == _stamp(path):
+            try:
                 yield known[1]
-                dump_yaml(path, known[1], fs=fs)
-                data = known[1]
-            else:
-                with original(path, fs=fs) as data:
-                    yield data
-        except BaseException:
-            raise
+            except BaseException:  # changed half-way: drop it, and what waited to be written with it
+                pending.pop(path, None)  # (those stages are not recorded: they run again next time)
+                raise
+            kept[path], pending[path] = known, fs
+            if time.monotonic() - dumped.get(path, -DUMP_EVERY) >= DUMP_EVERY:
+                dump(path, fs)
         else:
-            kept[path] = (_stamp(path), data)
+            pending.pop(path, None)
+            with original(path, fs=fs) as data:
+                yield data
+            kept[path], dumped[path] = (_stamp(path), data), time.monotonic()
 
     dvcfile.modify_yaml = modify_yaml
     try:
         yield
     finally:
         dvcfile.modify_yaml = original
+        for path, fs in list(pending.items()):
+            dump(path, fs)
+        if lock in dumped and lock in kept and kept[lock][0] == _stamp(lock):
+            try:
+                lockdata.save(root, kept[lock][1])
+            except Exception as exc:  # only a saving for the next run: it parses the file instead
+                logging.getLogger(__name__).debug("dvc.lock data not kept: %s", exc)
 
 
 def _stamp(path) -> tuple[int, int, int] | None:
@@ -226,6 +257,18 @@ def record_in_lock(dvc_stages: list) -> None:
         group[0].dvcfile.dump_stages(group, update_pipeline=False)
 
 
+def chain_seconds(plan: Plan, estimates: dict[str, float]) -> dict[str, float]:
+    """The seconds of work from each planned stage to the end of the run along its longest chain:
+    the longest chains start first. A stage counts its last run's seconds (``estimates``), else the
+    stage list's rough ones (:attr:`helpers.pipeline.stages.Stage.seconds`), else one second."""
+    specs, below = stages.by_name(), {}
+    for name in reversed(plan.run):
+        after = [below[s] for s in plan.run if name in plan.waits_for(s)]
+        rough = specs[name].seconds if name in specs else 1.0
+        below[name] = estimates.get(name, rough) + max(after, default=0.0)
+    return below
+
+
 class Schedule:
     """One run of a plan: stage notebooks on the kernel pool, the others here; see the module."""
 
@@ -236,7 +279,7 @@ class Schedule:
         self.notebooks = [s for s in plan.run if s in self.specs]
         self.size = min(jobs, max(plan.width(), 1), len(self.notebooks))
         self.pass_fds = pass_fds
-        self.priority = self._priorities(estimates)
+        self.priority = chain_seconds(plan, estimates)
         self.started: dict[str, float] = {}
         self.running: set[str] = set()
         self.ran: set[str] = set()       # succeeded: what depends on them may start
@@ -247,15 +290,6 @@ class Schedule:
         self._docs: threading.Thread | None = None
         self.ahead = pool  # kernels started before the plan was known
         self.pool = None
-
-    def _priorities(self, estimates: dict[str, float]) -> dict[str, float]:
-        """The seconds of work from each stage to the end of the run along its longest chain
-        (the last run's timings, else one second a stage): the longest chains start first."""
-        below: dict[str, float] = {}
-        for name in reversed(self.plan.run):
-            after = [below[s] for s in self.plan.run if name in self.plan.waits_for(s)]
-            below[name] = estimates.get(name, 1.0) + max(after, default=0.0)
-        return below
 
     def _ready(self) -> list[str]:
         ready = [s for s in self.plan.run if s not in self.started and self.plan.waits_for(s) <= self.ran]

@@ -40,6 +40,9 @@ class Stage:
     publishes: str | None = None            # a build/ folder copied into the edition as it is
     tables: bool = False                    # takes ``tables``: a folder of the edition's own processed
                                             # tables, read first (the national run's ICB editions)
+    seconds: float = 1.0                    # about how long it takes on the samples: the order a run
+                                            # with no timings of its own starts stages in (the longest
+                                            # chains of work first); later runs use their last timings
 
     @property
     def module(self) -> str:
@@ -54,30 +57,32 @@ class Stage:
 STAGES: list[Stage] = [
     # --- waiting times (RTT)
     Stage("cleanse_rtt", "rtt", CLEANSE, "notebooks/10_cleanse_rtt.ipynb", "rtt", "CleanseSettings",
-          sources=("rtt_full_csv",)),
+          sources=("rtt_full_csv",), seconds=9),
     # --- the organisations (every ICB's sub-ICB locations, practices and providers), for every report
     Stage("cleanse_organisation", "organisation", CLEANSE, "notebooks/15_cleanse_organisation.ipynb",
           "organisation_reference", "CleanseSettings", sources=("gp_practice_reference", "qof_2020_21"),
           uses=("rtt",)),
     Stage("report_rtt", "rtt", REPORT, "notebooks/20_report_rtt.ipynb", "rtt_report", "ReportSettings",
-          uses=("organisation",), document=("Referral to treatment waiting times", "rtt-waiting-times.html")),
+          uses=("organisation",), document=("Referral to treatment waiting times", "rtt-waiting-times.html"),
+          seconds=2.5),
     # --- referral gateway (referral management centre booking extract)
     Stage("cleanse_referrals", "referrals", CLEANSE, "notebooks/12_cleanse_referrals.ipynb", "referrals",
-          "CleanseSettings", sources=("referral_gateway",)),
+          "CleanseSettings", sources=("referral_gateway",), seconds=5),
     Stage("report_referrals", "referrals", REPORT, "notebooks/22_report_referrals.ipynb", "referrals_report",
           "ReportSettings", uses=("organisation",),
-          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html")),
+          document=("Referral gateway: booking backlog, waits and recovery", "referral-gateway.html"),
+          seconds=2.5),
     # --- GP practice balanced scorecard
     Stage("cleanse_scorecard", "scorecard", CLEANSE, "notebooks/30_cleanse_scorecard.ipynb", "scorecard",
           "CleanseSettings", sources=("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
                                       "gp_practice_reference"), files=("catalogue/indicators.yaml",),
-          uses=("organisation",)),
+          uses=("organisation",), seconds=4),
     Stage("report_scorecard", "scorecard", REPORT, "notebooks/40_report_scorecard.ipynb", "scorecard_report",
           "ReportSettings", files=("catalogue/indicators.yaml",), uses=("organisation",),
-          document=("GP practice balanced scorecard", "gp-practice-scorecard.html")),
+          document=("GP practice balanced scorecard", "gp-practice-scorecard.html"), seconds=7),
     Stage("packs_scorecard", "scorecard", PACKS, "notebooks/41_packs_scorecard.ipynb", "scorecard_report",
           "ReportSettings", files=("catalogue/indicators.yaml", "notebooks/templates/practice_pack.ipynb"),
-          uses=("organisation",), publishes="build/packs"),
+          uses=("organisation",), publishes="build/packs", seconds=8),
     # --- QIPP savings tracker and action plan tracker
     Stage("cleanse_qipp", "qipp", CLEANSE, "notebooks/50_cleanse_qipp.ipynb", "qipp", "CleanseSettings",
           sources=("qipp_tracker",)),
@@ -91,10 +96,10 @@ STAGES: list[Stage] = [
     # domains' tables, then the paper, which embeds every report stage's board section; keep it last
     Stage("cleanse_board", "board", CLEANSE, "notebooks/80_cleanse_board.ipynb", "board", "CleanseSettings",
           sources=("ae_national_timeseries", "rtt_national_timeseries"), files=("board_measures.yaml",),
-          uses=("organisation", "rtt", "referrals", "scorecard")),
+          uses=("organisation", "rtt", "referrals", "scorecard"), seconds=2.5),
     Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
           files=("board_cover.yaml", "board_measures.yaml"), uses=("organisation",),
-          document=("Integrated performance report", "board-paper.html"), tables=True),
+          document=("Integrated performance report", "board-paper.html"), tables=True, seconds=7),
 ]
 
 

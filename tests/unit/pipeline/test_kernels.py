@@ -116,3 +116,32 @@ def test_a_kernel_whose_port_was_taken_meanwhile_is_started_again_on_new_ports(t
     finally:
         taken.close()
     assert "kernel 1 exited while starting" in caplog.text and "new ports" in caplog.text
+
+
+def test_a_running_notebook_is_saved_now_and_then_and_whole_at_the_end(pool, tmp_path, monkeypatch):
+    """Papermill writes the whole notebook as each cell starts and ends; on the warm kernel it writes
+    at most every few seconds, and always once the notebook has ended."""
+    from papermill import engines
+
+    pool, _ = pool
+    writes = []
+    original = engines.write_ipynb
+    monkeypatch.setattr(engines, "write_ipynb", lambda nb, path: (writes.append(path), original(nb, path)))
+    cells = ["settings = None", *(f"print({n})" for n in range(12))]
+    source = notebook(tmp_path / "many.ipynb", cells)
+    run_job(pool, lambda k: kernels.execute(k, source, tmp_path / "many.out.ipynb", {}))
+    assert 1 < len(writes) <= 3  # the start and the end (and one more if the machine was slow): not 2 a cell
+    done = nbformat.read(tmp_path / "many.out.ipynb", as_version=4)
+    printed = [c.outputs[0]["text"].strip() for c in done.cells if c.cell_type == "code" and c.outputs]
+    assert printed == [str(n) for n in range(12)]
+    assert done.metadata.papermill.end_time and all(c.metadata.papermill.status == "completed" for c in done.cells)
+
+
+def test_saves_are_skipped_while_the_last_was_under_the_interval_ago(monkeypatch):
+    clock, saved = [100.0], []
+    monkeypatch.setattr(kernels.time, "monotonic", lambda: clock[0])
+    save = kernels._at_most_every(5.0, lambda **kwargs: saved.append(clock[0]))
+    for step in (0, 4.9, 0.2, 1.0, 5.0):
+        clock[0] += step
+        save()
+    assert saved == pytest.approx([105.1, 111.1])

@@ -6,17 +6,16 @@ judgement of what is stale is checked on a small DVC project made and run here.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import support
-from helpers.pipeline import plan, stages
+from helpers.pipeline import plan, runner, stages
 from helpers.pipeline.inputs import DEFAULT_INPUTS, locate_sources, write_run_file
+from support import dvcrepo
+from support.dvcrepo import planned
 
 ROOT = support.ROOT
 PUBLISH = stages.PUBLISH
@@ -94,6 +93,18 @@ def test_independent_domains_may_run_side_by_side(pipeline_dag):
     assert found.width() == 4  # after the three cleanse stages: their reports and the board measures
 
 
+def test_a_first_run_starts_the_longest_chains_of_work_first(pipeline_dag):
+    """With no timings of its own, a run goes by the stage list's rough seconds: the RTT tables, at the
+    head of the longest chain, before the other cleanses; the board's measures, then its paper, before
+    the scorecard's own page. A stage's last timing, once known, counts instead."""
+    every = plan.make(*pipeline_dag, stale=[], force=True)
+    below = runner.chain_seconds(every, {})
+    cleanses = [s.name for s in stages.cleanse_stages() if not every.waits_for(s.name)]
+    assert max(cleanses, key=below.get) == "cleanse_rtt" and len(cleanses) > 1
+    assert below["cleanse_board"] > below["report_scorecard"] > below["report_qipp"]
+    assert runner.chain_seconds(every, {"cleanse_referrals": 90.0})["cleanse_referrals"] > below["cleanse_rtt"]
+
+
 def test_a_cycle_is_refused():
     with pytest.raises(ValueError, match="cycle"):
         plan.make(["a", "b"], {"a": {"b"}, "b": {"a"}}, ["a"])
@@ -101,52 +112,9 @@ def test_a_cycle_is_refused():
 
 # --- DVC's judgement of what is stale, in-process ------------------------------------------------
 
-DVC_YAML = """stages:
-  first:
-    cmd: python -c "import shutil; shutil.copy('source.txt', 'first.txt')"
-    deps: [source.txt]
-    outs: [first.txt]
-  second:
-    cmd: python -c "open('second.txt', 'w').write(open('first.txt').read() + '2')"
-    deps: [first.txt]
-    params: [second.suffix]
-    outs: [second.txt]
-  third:
-    cmd: python -c "open('third.txt', 'w').write(open('second.txt').read() + '3')"
-    deps: [second.txt]
-    outs: [third.txt]
-  alone:
-    cmd: python -c "open('alone.txt', 'w').write(open('other.txt').read())"
-    deps: [other.txt]
-    outs: [alone.txt]
-"""
-
-
-def dvc(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo, capture_output=True, text=True,
-                          timeout=120, env=env)
-
-
 @pytest.fixture
 def small_repo(tmp_path) -> Path:
-    (tmp_path / ".dvc").mkdir()
-    (tmp_path / ".dvc" / "config").write_text("[core]\n    no_scm = True\n")
-    (tmp_path / "dvc.yaml").write_text(DVC_YAML)
-    (tmp_path / "params.yaml").write_text("second:\n  suffix: a\n")
-    (tmp_path / "source.txt").write_text("1")
-    (tmp_path / "other.txt").write_text("x")
-    done = dvc(tmp_path, "repro")
-    assert done.returncode == 0, done.stderr
-    return tmp_path
-
-
-def planned(repo_dir: Path, force: bool = False) -> tuple[tuple[str, ...], frozenset[str]]:
-    from dvc.repo import Repo, lock_repo
-
-    with Repo(str(repo_dir)) as repo, lock_repo(repo):
-        found = plan.from_repo(repo, force)
-    return found.run, found.stale
+    return dvcrepo.make(tmp_path)
 
 
 def test_dvc_finds_nothing_stale_after_dvc_repro(small_repo):
