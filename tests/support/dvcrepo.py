@@ -36,17 +36,16 @@ def dvc(repo: Path, *args: str) -> subprocess.CompletedProcess:
                           timeout=120, env=env)
 
 
-def make(tmp_path: Path, repro: bool = True) -> Path:
-    """The project in ``tmp_path``, brought up to date by ``dvc repro`` (unless ``repro`` is false)."""
+def make(tmp_path: Path) -> Path:
+    """The project in ``tmp_path``, brought up to date by ``dvc repro``."""
     (tmp_path / ".dvc").mkdir()
     (tmp_path / ".dvc" / "config").write_text("[core]\n    no_scm = True\n")
     (tmp_path / "dvc.yaml").write_text(DVC_YAML)
     (tmp_path / "params.yaml").write_text("second:\n  suffix: a\n")
     (tmp_path / "source.txt").write_text("1")
     (tmp_path / "other.txt").write_text("x")
-    if repro:
-        done = dvc(tmp_path, "repro")
-        assert done.returncode == 0, done.stderr
+    done = dvc(tmp_path, "repro")
+    assert done.returncode == 0, done.stderr
     return tmp_path
 
 

@@ -194,7 +194,6 @@ class KernelPool:
     def __enter__(self) -> KernelPool:
         if self._threads:  # started ahead (:meth:`start`)
             return self
-        warm_up_papermill()
         for kernel in self.kernels:
             thread = threading.Thread(target=self._work, args=(kernel,), name=f"kernel-{kernel.number}", daemon=True)
             thread.start()
@@ -265,30 +264,19 @@ def _at_most_every(seconds: float, save: Callable[..., Any]) -> Callable[..., An
     """``save``, skipped when it last ran under ``seconds`` ago. Papermill saves the whole notebook
     as each cell starts and ends: dozens of writes of megabytes of figures for a board paper, in the
     process that runs the stages, which a run of seconds does not need."""
-    last = [time.monotonic()]
+    last = time.monotonic()
 
     def throttled(**kwargs: Any) -> Any:
-        if time.monotonic() - last[0] < seconds:
+        nonlocal last
+        if time.monotonic() - last < seconds:
             return None
-        last[0] = time.monotonic()
+        last = time.monotonic()
         return save(**kwargs)
 
     return throttled
 
 
-def warm_up_papermill() -> None:
-    """Import Papermill and register the engine in the background (most of a second), while the
-    kernels start: not in the first stage's time."""
-    def imports() -> None:
-        try:
-            _register_engine()
-        except Exception:  # the first notebook registers it again, and reports any error
-            pass
-
-    threading.Thread(target=imports, name="papermill-imports", daemon=True).start()
-
-
-def _register_engine() -> None:
+def register_engine() -> None:
     """A Papermill engine that runs the notebook on a given kernel instead of starting one
     (registering it again is harmless: the registry is a dict)."""
     from papermill.clientwrap import PapermillNotebookClient
@@ -320,7 +308,7 @@ def execute(kernel: Kernel, source: Path, output: Path, parameters: dict) -> Non
     """
     import papermill
 
-    _register_engine()
+    register_engine()
     papermill.execute_notebook(str(source), str(output), parameters=parameters, engine_name=ENGINE,
                                kernel_name=KERNEL_NAME, progress_bar=False, log_output=False,
                                km=kernel.km, kc=kernel.kc)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from helpers.core.provenance import remove_path, write_text
 from helpers.pipeline import lockdata
+from helpers.pipeline.lockdata import LOCKFILE
 
-LOCKFILE = "dvc.lock"
 CORRUPT_LOCKFILE = Path("build/dvc.lock.corrupt")
 RWLOCK = Path(".dvc/tmp/rwlock")
 

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from helpers.core.errors import EXIT_OK, PipelineError
-from helpers.pipeline import freshness, recovery, stages
+from helpers.pipeline import freshness, lockdata, recovery, stages
 from helpers.pipeline.plan import Plan
 
 UP_TO_DATE = "Data and pipelines are up to date."
@@ -103,9 +103,26 @@ def run(root: Path, *, force: bool = False, jobs: int | None = None, pass_fds: t
 
 
 def _pool(root: Path, size: int, pass_fds: tuple[int, ...]):
-    from helpers.pipeline.kernels import KernelPool
+    """A pool of kernels for the stage notebooks; Papermill (most of a second to import) is imported
+    in the background meanwhile, not in the first notebook's time."""
+    from helpers.pipeline import kernels
 
-    return KernelPool(root, size, pass_fds=pass_fds)
+    _in_background("papermill-imports", kernels.register_engine)
+    return kernels.KernelPool(root, size, pass_fds=pass_fds)
+
+
+def _in_background(name: str, work: Callable[[], object]) -> threading.Thread:
+    """``work`` started on a daemon thread: work done ahead of the code that needs it, which does it
+    itself, and reports any error, if it failed here."""
+    def quietly() -> None:
+        try:
+            work()
+        except Exception:  # reported where the work is done again
+            pass
+
+    thread = threading.Thread(target=quietly, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _record_if_settled(root: Path, before: dict, planned: list[str]) -> None:
@@ -187,8 +204,6 @@ def _lock_file_kept_parsed(root: Path):
     """
     from dvc import dvcfile
     from dvc.utils.serialize import dump_yaml
-
-    from helpers.pipeline import lockdata
 
     lock = os.fspath(root / lockdata.LOCKFILE)
     original, kept, pending, dumped = dvcfile.modify_yaml, {}, {}, {}
@@ -340,15 +355,11 @@ class Schedule:
         if self._warming is not None or stages.PUBLISH not in self.plan.run:
             return
 
-        def imports() -> None:
-            try:  # nbconvert; the catalogues' modules (scipy) for the definitions and downloads
-                from helpers.domains.scorecard import report  # noqa: F401
-                from helpers.pipeline import dictionary, exports, publish  # noqa: F401
-            except Exception:  # publish will import them itself, and report any error
-                pass
+        def imports() -> None:  # nbconvert; the catalogues' modules (scipy) for the definitions and downloads
+            from helpers.domains.scorecard import report  # noqa: F401
+            from helpers.pipeline import dictionary, exports, publish  # noqa: F401
 
-        self._warming = threading.Thread(target=imports, name="publish-imports", daemon=True)
-        self._warming.start()
+        self._warming = _in_background("publish-imports", imports)
 
     def _prepare_docs(self) -> None:
         """Build the Data Docs publish will copy (seconds of Great Expectations) in the background,
@@ -359,16 +370,12 @@ class Schedule:
         if not set(writers.values()) & set(self.plan.run) <= self.ran:
             return
 
-        def build() -> None:
-            try:  # all of it here: even importing the module takes the scheduler's time otherwise
-                from helpers.pipeline import datadocs
+        def build() -> None:  # all of it here: even importing the module takes the scheduler's time otherwise
+            from helpers.pipeline import datadocs
 
-                datadocs.prepare(self.root / "build/validation", self.root, stages=writers)
-            except Exception:  # publish builds them itself, and reports any error
-                pass
+            datadocs.prepare(self.root / "build/validation", self.root, stages=writers)
 
-        self._docs = threading.Thread(target=build, name="data-docs", daemon=True)
-        self._docs.start()
+        self._docs = _in_background("data-docs", build)
 
     def _notebook_job(self, name: str):
         from helpers.pipeline import cli
