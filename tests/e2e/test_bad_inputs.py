@@ -179,3 +179,21 @@ def test_check_reports_a_missing_source_with_exit_3(tmp_path):
     for source in ("fingertips_practice", "qof_2020_21", "child_immunisations", "gp_payments",
                    "gp_practice_reference", "rtt_full_csv"):
         assert f"{source}/" in message
+
+
+def test_an_nhs_number_is_found_among_many_count_columns_first_column_first():
+    """The count columns are screened together: a hit in any of them is still found, the first column first."""
+    import numpy as np
+    import pandas as pd
+
+    counts = pd.DataFrame(np.arange(300, dtype="float64").reshape(3, 100), index=[13, 14, 15],
+                          columns=[f"Gt {i:02d} Weeks" for i in range(100)])
+    frame = pd.concat([pd.DataFrame({"Provider": ["RXH", "RTP", "R1A"]}, index=counts.index), counts,
+                       pd.DataFrame({"Flag": [True, False, True], "Small": pd.array([1, None, 3], dtype="Int16")},
+                                    index=counts.index)], axis=1)
+    assert privacy.first_in_frame(frame) is None
+    frame.loc[15, "Gt 70 Weeks"] = 9434765919.0
+    frame.loc[14, "Gt 71 Weeks"] = 9434765919.0
+    frame.loc[13, "Gt 40 Weeks"] = 9434765918.0  # ten digits, wrong check digit: screened in, then cleared
+    assert privacy.first_in_frame(frame) == ("Gt 70 Weeks", 15)
+    assert privacy.first_in_frame(frame, skip=("Gt 70 Weeks",)) == ("Gt 71 Weeks", 14)

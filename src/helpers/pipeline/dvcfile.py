@@ -64,14 +64,13 @@ def stage_entry(stage: Stage) -> dict:
             deps += stages.domain_outputs(domain)
         outs = [*stages.domain_outputs(stage.domain), _validation(stage.domain), *outs]
     else:
-        deps += [*stages.domain_outputs(stage.domain), _validation(stage.domain)]
-        for domain in stage.uses:  # a report states whose checks its tables passed, so both
-            deps += [*stages.domain_outputs(domain), _validation(domain)]
+        deps += stages.report_inputs(stage)
         if stage.domain == "board":  # the paper embeds every report stage's board section
             for domain, name in stages.board_domains():
                 deps += [*stages.domain_outputs(domain), _validation(domain)]
                 params.append(stages.by_name()[name].params)
                 scope |= set(edition_keys(stages.by_name()[name]))
+    deps += [stages.by_name()[name].executed for name in stage.after]
     if stage.publishes:
         outs.append(stage.publishes)
     params = list(dict.fromkeys(params))

@@ -7,9 +7,11 @@ the stage gets its section from ``params.yaml`` and reads the samples in ``data/
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,25 @@ def stage(name: str, settings: dict | None = None, inputs: dict | None = None,
     project = Project(root, out=resolve(tables, root)) if tables else Project(root)
     return StageRun(spec, project, params.for_stage(spec, root, settings),
                     run_inputs.folders_for(spec.sources, root, inputs))
+
+
+def kept_section(root: Path, domain: str, settings: Settings, make: Callable[[], object]) -> str:
+    """``domain``'s board section with its report stage's ``settings``: as the report stage kept it
+    (:mod:`helpers.render.kept`), else ``make()``'s, kept now."""
+    from helpers.render import kept
+
+    report = stages.by_name()[dict(stages.board_domains())[domain]]
+    return kept.fragment(root, domain, settings.as_dict(), stages.report_inputs(report), make)
+
+
+def keep_board_section(run: StageRun, data) -> None:
+    """Keep this report's board section, made from ``data`` (what its page has just drawn), for the
+    board paper to take rather than draw again; a report the paper has no section of keeps none."""
+    if run.stage.name not in dict(stages.board_domains()).values():
+        return
+    module = importlib.import_module(f"helpers.domains.{run.stage.domain}.report")
+    kept_section(run.project.root, run.stage.domain, run.settings,
+                 lambda: module.board_section(run.project, run.settings, data))
 
 
 def full_reports(tables: str | None = None) -> dict[str, tuple[str, str]]:

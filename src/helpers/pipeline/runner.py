@@ -272,13 +272,21 @@ def record_in_lock(dvc_stages: list) -> None:
         group[0].dvcfile.dump_stages(group, update_pipeline=False)
 
 
+DOCS_SECONDS = 6.0  # about how long the Data Docs take to build here, beside two kernels
+
+
 def chain_seconds(plan: Plan, estimates: dict[str, float]) -> dict[str, float]:
     """The seconds of work from each planned stage to the end of the run along its longest chain:
     the longest chains start first. A stage counts its last run's seconds (``estimates``), else the
-    stage list's rough ones (:attr:`helpers.pipeline.stages.Stage.seconds`), else one second."""
+    stage list's rough ones (:attr:`helpers.pipeline.stages.Stage.seconds`), else one second.
+    Publish waits for the Data Docs too, built once the last stage that validates has finished
+    (:meth:`Schedule._prepare_docs`), so each such stage's chain counts them."""
     specs, below = stages.by_name(), {}
+    validating = set(stages.validation_writers().values())
     for name in reversed(plan.run):
         after = [below[s] for s in plan.run if name in plan.waits_for(s)]
+        if name in validating and stages.PUBLISH in below:
+            after.append(DOCS_SECONDS + below[stages.PUBLISH])
         rough = specs[name].seconds if name in specs else 1.0
         below[name] = estimates.get(name, rough) + max(after, default=0.0)
     return below

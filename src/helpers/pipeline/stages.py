@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from helpers.core.config import PROCESSED, provenance_file, table_file
+from helpers.core.config import PROCESSED, VALIDATION, provenance_file, table_file
 
 CLEANSE, REPORT, PACKS = "cleanse", "report", "packs"
 EXECUTED = "build/executed"
@@ -43,6 +43,8 @@ class Stage:
     seconds: float = 1.0                    # about how long it takes on the samples: the order a run
                                             # with no timings of its own starts stages in (the longest
                                             # chains of work first); later runs use their last timings
+    after: tuple[str, ...] = ()             # stages it waits for although it reads none of their
+                                            # outputs (their executed notebooks become its inputs)
 
     @property
     def module(self) -> str:
@@ -99,7 +101,11 @@ STAGES: list[Stage] = [
           uses=("organisation", "rtt", "referrals", "scorecard"), seconds=2.5),
     Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
           files=("board_cover.yaml", "board_measures.yaml"), uses=("organisation",),
-          document=("Integrated performance report", "board-paper.html"), tables=True, seconds=7),
+          document=("Integrated performance report", "board-paper.html"), tables=True, seconds=2,
+          # the scorecard's section is the costliest to draw (funnels, heat-map, trends): the paper takes
+          # it as its report stage kept it. The others' it takes when kept, else draws, so that a changed
+          # setting of those reports re-runs the report and the paper side by side (render/kept.py)
+          after=("report_scorecard",)),
 ]
 
 
@@ -152,6 +158,15 @@ def domain_outputs(domain: str) -> list[str]:
     """The processed files a domain's cleanse stage writes: its tables and its provenance record."""
     return [f"{PROCESSED}/{table_file(domain, t)}" for t in domain_info(domain).TABLES] + \
            [f"{PROCESSED}/{provenance_file(domain)}"]
+
+
+def report_inputs(stage: Stage) -> list[str]:
+    """What a report stage draws from (``dvc.yaml``'s deps, less its notebook and the code): its
+    catalogues, and the tables and validation results of its domain and of those it uses."""
+    found = list(stage.files)
+    for domain in (stage.domain, *stage.uses):  # a report states whose checks its tables passed, so both
+        found += [*domain_outputs(domain), f"{VALIDATION}/{domain}"]
+    return found
 
 
 def board_domains() -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from helpers.render import templating
+from helpers.render import kept, templating
 from helpers.render.formats import integer, one_dp, percent  # noqa: F401  (html.integer and friends, as before)
 from helpers.render.templating import Fragment
 
@@ -39,6 +39,15 @@ def section(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs) -> Fragment:
         return Fragment(function(*args, **kwargs))
+    return wrapper
+
+
+def once_per_report(function):
+    """Marks a page section of a report's data alone (``function(data)``): made once for each report's
+    data, so that its board section, made from the same data as the page, does not draw it again."""
+    @functools.wraps(function)
+    def wrapper(data) -> Fragment:
+        return kept.once(data, f"section {function.__qualname__}", lambda: Fragment(function(data)))
     return wrapper
 
 
@@ -185,6 +194,20 @@ def png_figure(data: bytes, *, alt: str, caption: str) -> Fragment:
 def figure(fig, *, alt: str, caption: str, dpi: int = 110) -> Fragment:
     """A matplotlib figure as an embedded PNG with alt text and a caption."""
     return png_figure(png(fig, dpi=dpi), alt=alt, caption=caption)
+
+
+def drawn(owner: object, draw: Callable[[], object], *, alt: str, caption: str) -> Fragment:
+    """:func:`figure` of the matplotlib figure ``draw()`` makes, closed once embedded (a report draws
+    many); drawn once for ``owner``, a report's data, which its page and its board section share."""
+    def embedded() -> Fragment:
+        from matplotlib import pyplot
+
+        fig = draw()
+        try:
+            return figure(fig, alt=alt, caption=caption)
+        finally:
+            pyplot.close(fig)
+    return kept.once(owner, f"figure {caption}\0{alt}", embedded)
 
 
 Formatter = Callable[[object], str]

@@ -95,13 +95,14 @@ def test_independent_domains_may_run_side_by_side(pipeline_dag):
 
 def test_a_first_run_starts_the_longest_chains_of_work_first(pipeline_dag):
     """With no timings of its own, a run goes by the stage list's rough seconds: the RTT tables, at the
-    head of the longest chain, before the other cleanses; the board's measures, then its paper, before
-    the scorecard's own page. A stage's last timing, once known, counts instead."""
+    head of the longest chain, before the other cleanses; the scorecard's page, which the board paper
+    waits for, before the board's measures; those, the last stage to validate (then publish waits for
+    the Data Docs), before the packs. A stage's last timing, once known, counts instead."""
     every = plan.make(*pipeline_dag, stale=[], force=True)
     below = runner.chain_seconds(every, {})
     cleanses = [s.name for s in stages.cleanse_stages() if not every.waits_for(s.name)]
     assert max(cleanses, key=below.get) == "cleanse_rtt" and len(cleanses) > 1
-    assert below["cleanse_board"] > below["report_scorecard"] > below["report_qipp"]
+    assert below["report_scorecard"] > below["cleanse_board"] > below["packs_scorecard"] > below["report_qipp"]
     assert runner.chain_seconds(every, {"cleanse_referrals": 90.0})["cleanse_referrals"] > below["cleanse_rtt"]
 
 

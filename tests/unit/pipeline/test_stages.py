@@ -159,3 +159,61 @@ def test_a_national_editions_board_paper_links_only_the_pages_it_has():
     own = notebook.full_reports("build/national/QE1")
     assert sorted(own) == sorted(stages.by_name()[name].domain for name in national.EDITION_STAGES)
     assert all(own[domain] == every[domain] for domain in own)
+
+
+@pytest.mark.parametrize("domain,stage", stages.board_domains())
+def test_a_report_stage_keeps_the_section_the_board_paper_looks_for(domain, stage):
+    """The paper finds a report stage's kept section only under the same key: the same settings, as
+    the stage runs with them and as the paper gives them to the section."""
+    from helpers.pipeline import notebook
+
+    spec = stages.by_name()[stage]
+    nb = nbformat.read(ROOT / spec.notebook, as_version=4)
+    assert any("notebook.keep_board_section(stage, data)" in c.source for c in nb.cells if c.cell_type == "code")
+    runs_with = settings.for_stage(spec, ROOT, pipeline.notebook_parameters(stage, ROOT)["settings"])
+    assert dict(notebook.board_sections(ROOT))[domain].as_dict() == runs_with.as_dict()
+
+
+def test_the_board_paper_waits_for_the_report_stages_it_names():
+    board = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["board_paper"]
+    waits = stages.by_name()["board_paper"].after
+    assert "report_scorecard" in waits
+    assert {stages.by_name()[name].executed for name in waits} <= set(board["deps"])
+
+
+def test_a_kept_section_is_taken_until_its_report_stages_inputs_change(tmp_path):
+    """What the RTT report stage keeps, the paper takes, made from that stage's inputs alone: another
+    domain's tables changing (written later in the same run, say) does not make it draw the section again."""
+    from helpers.pipeline import notebook
+
+    for name in stages.report_inputs(stages.by_name()["report_rtt"]) + stages.domain_outputs("scorecard"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"one")
+    rtt = settings.for_stage(stages.by_name()["report_rtt"], ROOT)
+    made = []
+
+    def make(text):
+        return lambda: made.append(text) or f"<p>{text}</p>"
+
+    assert notebook.kept_section(tmp_path, "rtt", rtt, make("the report's")) == "<p>the report's</p>"
+    (tmp_path / stages.domain_outputs("scorecard")[0]).write_bytes(b"two")
+    assert notebook.kept_section(tmp_path, "rtt", rtt, make("the paper's")) == "<p>the report's</p>"
+    (tmp_path / stages.domain_outputs("organisation")[0]).write_bytes(b"two")  # a table the report uses
+    assert notebook.kept_section(tmp_path, "rtt", rtt, make("drawn again")) == "<p>drawn again</p>"
+    assert made == ["the report's", "drawn again"]
+
+
+def test_only_a_report_with_a_board_section_keeps_one(tmp_path, monkeypatch):
+    from helpers.core.config import Project
+    from helpers.domains.rtt import report
+    from helpers.pipeline import notebook
+    from helpers.render import kept
+
+    monkeypatch.setattr(report, "board_section", lambda project, settings, data: f"<p>{data}</p>")
+    for name in ("report_rtt", "packs_scorecard", "cleanse_rtt"):
+        spec = stages.by_name()[name]
+        notebook.keep_board_section(notebook.StageRun(spec, Project(tmp_path), settings.for_stage(spec, ROOT), {}),
+                                    "the page's data")
+    found = list((tmp_path / kept.SECTIONS).glob("*.html"))
+    assert [p.name.split("-")[0] for p in found] == ["rtt"]
+    assert found[0].read_text() == "<p>the page's data</p>"

@@ -155,8 +155,9 @@ def summaries_section(ctx: ReportData) -> html.Fragment:
                     by_section=summary_section(ctx, "section", "Section"))
 
 
-def board_section(project: Project, settings: ReportSettings) -> str:
-    """The action plan section of the integrated board paper (an HTML fragment)."""
-    ctx = load(project, settings)
+def board_section(project: Project, settings: ReportSettings, data: ReportData | None = None) -> str:
+    """The action plan section of the integrated board paper (an HTML fragment). ``data``: the
+    report's, loaded already."""
+    ctx = data or load(project, settings)
     return "".join([title_section(ctx), overdue_section(ctx), summaries_section(ctx), due_soon_section(ctx),
                     quarantine_section(ctx)])

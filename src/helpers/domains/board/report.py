@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,9 @@ from helpers.domains.board.settings import ReportSettings
 from helpers.domains.organisation import edition
 from helpers.domains.organisation.edition import Edition
 from helpers.methods import spc
-from helpers.render import html, kept, plots, template
+from helpers.render import html, plots, template
 
 DOMAIN = "board"
-SECTION_CACHE = Path("build/cache/board-sections")  # under the project root
 
 # Making Data Count colours: blue improvement, orange concern, purple neither, grey common cause.
 CLASS_COLOURS = {spc.IMPROVEMENT: "#005EB8", spc.CONCERN: "#B35A00", spc.NEUTRAL: "#6B3FA0",
@@ -60,7 +60,8 @@ class ReportData:
     edition: Edition | None = None
     elsewhere: frozenset = frozenset()  # domains whose data is for another organisation or period
     downloads: bool = True      # the edition publishes the quarantined rows as downloads (the paper links them)
-    section_cache: Path | None = None  # where domain sections are kept between runs (render.kept)
+    # a domain's section as its report stage kept it, else made and kept: keep(root, domain, settings, make)
+    keep: Callable[[Path, str, Settings, Callable[[], str]], str] | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -83,14 +84,16 @@ def apart(sections: list[tuple[str, Settings]] | None) -> frozenset:
 
 
 def load(project: Project, settings: ReportSettings, sections: list[tuple[str, Settings]] | None = None,
-         downloads: bool = True) -> ReportData:
+         downloads: bool = True, keep: Callable | None = None) -> ReportData:
     """The measures as the measures stage read them, charted again with its catalogue and SPC rule set.
 
     SPC is a pure function of the series, so the charts here are the points in ``board_measures``.
     ``sections`` are the domains whose sections the paper embeds, with their report settings: a
     measure from a domain whose data is for another organisation or period is context, never a
     headline figure or an exception. ``downloads``: whether the edition publishes downloads (an
-    ICB edition of the national run does not), which the paper then links.
+    ICB edition of the national run does not), which the paper then links. ``keep``: where the
+    domains' sections are taken from when their report stages kept them (:attr:`ReportData.keep`);
+    None: each is drawn.
     """
     record = project.read_provenance(DOMAIN)
     used = record["params"]
@@ -107,11 +110,9 @@ def load(project: Project, settings: ReportSettings, sections: list[tuple[str, S
         result.elsewhere = result.measure.domain in elsewhere
     results.sort(key=lambda r: (not r.headline, r.measure.scope != "icb"))  # the ICB's own measures first
     cover = load_cover(project.path(settings.cover))
-    # An ICB of the national run reads its own tables: its sections are made once, so not kept.
-    kept_in = project.root / SECTION_CACHE if project.out is None else None
     return ReportData(project, settings, used, cfg, cover, results,
                       provenance.merged(project.processed_files("*_provenance.json")), scope, elsewhere, downloads,
-                      kept_in)
+                      keep)
 
 
 COVER_FIELDS = [
@@ -496,9 +497,8 @@ def domain_sections(ctx: ReportData, sections: list[tuple[str, Settings]],
     # a board section is markup by contract, so it goes into the page as it is
     def made(domain, settings):
         kind = source_kind(ctx.project, domain)
-        if ctx.section_cache is not None and settings is not None:  # unchanged since a run kept it: not drawn again
-            body = kept.fragment(ctx.section_cache, ctx.project.root, domain, settings.as_dict(),
-                                 lambda: domain_section(domain, ctx.project, settings))
+        if ctx.keep is not None and settings is not None:  # kept by its report stage: not drawn again
+            body = ctx.keep(ctx.project.root, domain, settings, lambda: domain_section(domain, ctx.project, settings))
         else:
             body = domain_section(domain, ctx.project, settings)
         return {"body": html.Fragment(body), "kind": kind,

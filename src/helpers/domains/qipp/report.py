@@ -132,11 +132,8 @@ def chart_section(ctx: ReportData) -> str:
     alt = ("Bar chart of savings due to date and delivered, by workstream, with the annual plan marked. Largest "
            "shortfalls: " + "; ".join(f"{r.workstream} £{r.delivered:.1f}m delivered of £{r.due:.1f}m due"
                                      for r in short.itertuples()) + ".")
-    fig = plan_chart(ctx)
-    try:
-        chart = html.figure(fig, alt=alt, caption=f"QIPP {ctx.year}: savings due to date, delivered and annual plan, £m")
-    finally:
-        plt.close(fig)
+    chart = html.drawn(ctx, lambda: plan_chart(ctx), alt=alt,
+                       caption=f"QIPP {ctx.year}: savings due to date, delivered and annual plan, £m")
     return template("qipp/chart.html", chart=chart)
 
 
@@ -232,8 +229,9 @@ def rules_section(ctx: ReportData) -> html.Fragment:
     return template("qipp/rules.html", rules=rules_text(ctx))
 
 
-def board_section(project: Project, settings: ReportSettings) -> str:
-    """The QIPP section of the integrated board paper (an HTML fragment)."""
-    ctx = load(project, settings)
+def board_section(project: Project, settings: ReportSettings, data: ReportData | None = None) -> str:
+    """The QIPP section of the integrated board paper (an HTML fragment). ``data``: the report's,
+    loaded already (its chart, drawn for its page, is not drawn again)."""
+    ctx = data or load(project, settings)
     return "".join([title_section(ctx), workstream_section(ctx), chart_section(ctx), exceptions_section(ctx),
                     scenarios_section(ctx), reconciliation_section(ctx), rules_section(ctx)])

@@ -201,14 +201,6 @@ def plans_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 # --- sections (templates in render/templates/referrals/; level is the heading's: 2 here, 3 in the board paper)
 
-def _figure(fig, *, alt: str, caption: str) -> html.Fragment:
-    """The figure embedded, and closed (a report draws many)."""
-    try:
-        return html.figure(fig, alt=alt, caption=caption)
-    finally:
-        plt.close(fig)
-
-
 def _title(ctx: ReportData) -> html.Fragment:
     return template("referrals/title.html", ctx=ctx, first_received=_day(ctx.head["first_received"]),
                     as_at=_day(ctx.as_at))
@@ -233,13 +225,14 @@ def _backlog(ctx: ReportData, level: int = 2) -> html.Fragment:
     b = ctx.tables["backlog"]
     days = ctx.settings.target_days
     target = days * float(ctx.head["daily_inflow"])
-    fig = backlog_chart(b, target=target, target_label=f"Target {target:,.0f} ({days:g} days' worth)",
-                        title=f"Referrals not yet booked, week by week, {ctx.when}")
     peak = b.loc[b["backlog"].idxmax()]
     alt = (f"Line chart of referrals not yet booked each week to {_day(ctx.as_at)}: {int(b['backlog'].iloc[-1]):,} "
            f"now, highest {int(peak['backlog']):,} in the week ending {_day(peak['week_ending'])}; the target of "
            f"{target:,.0f} is drawn as a dashed line.")
-    chart = _figure(fig, alt=alt, caption="Backlog at the end of each week, rebuilt from the booking dates.")
+    chart = html.drawn(ctx, lambda: backlog_chart(b, target=target,
+                                                  target_label=f"Target {target:,.0f} ({days:g} days' worth)",
+                                                  title=f"Referrals not yet booked, week by week, {ctx.when}"),
+                       alt=alt, caption="Backlog at the end of each week, rebuilt from the booking dates.")
     recent = b.tail(8).assign(week_ending=lambda d: d["week_ending"].map(_day))
     table = html.table(recent[["week_ending", "backlog", "daily_inflow", "backlog_days"]].rename(columns={
         "week_ending": "Week ending", "backlog": "Not booked", "daily_inflow": "Referrals a day",
@@ -251,11 +244,12 @@ def _backlog(ctx: ReportData, level: int = 2) -> html.Fragment:
 def _waits(ctx: ReportData, level: int = 2) -> html.Fragment:
     table = waits_table(ctx)
     over = int(table.loc[table["Weeks waited since receipt"] == "14+ weeks", "All"].sum())
-    fig = bars_chart(table["Weeks waited since receipt"], table["All"], xlabel="Referrals not yet booked",
-                     title=f"Unbooked referrals by weeks waited, {ctx.when}")
     alt = "Bar chart of referrals not yet booked by weeks since receipt: " + ", ".join(
         f"{b} {n:,}" for b, n in zip(table["Weeks waited since receipt"], table["All"])) + "."
-    chart = _figure(fig, alt=alt, caption="Whole weeks from receipt to the as-at date.")
+    chart = html.drawn(ctx, lambda: bars_chart(table["Weeks waited since receipt"], table["All"],
+                                               xlabel="Referrals not yet booked",
+                                               title=f"Unbooked referrals by weeks waited, {ctx.when}"),
+                       alt=alt, caption="Whole weeks from receipt to the as-at date.")
     listed = html.table(table, caption=f"Referrals not yet booked by weeks waited and priority, {ctx.when}",
                         formats={c: html.integer for c in table.columns[1:]})
     return template("referrals/waits.html", level=level, ctx=ctx, over=over, chart=chart, table=listed)
@@ -286,11 +280,12 @@ def _plans(ctx: ReportData, level: int = 2) -> html.Fragment:
     projections, summary = ctx.plans()
     if summary.empty:
         return template("referrals/plans.html", level=level, ctx=ctx, chart=None, table=None)
-    fig = scenarios_chart(projections, summary, title=f"Projected backlog under each plan, from {_day(ctx.as_at)}")
     alt = "Line chart of the projected backlog week by week: " + "; ".join(
         f"{r.label} reaches {r.target:,.0f} " + (f"by {_day(r.target_met)}" if pd.notna(r.target_met) else
                                                   "not within the projection") for r in summary.itertuples()) + "."
-    chart = _figure(fig, alt=alt, caption=(
+    chart = html.drawn(ctx, lambda: scenarios_chart(projections, summary,
+                                                    title=f"Projected backlog under each plan, from {_day(ctx.as_at)}"),
+                       alt=alt, caption=(
         f"Starting from {int(ctx.head['not_booked']):,} not booked and {ctx.head['daily_inflow']:,.0f} referrals a day; "
         "each week the backlog grows by the inflow and falls by the plan's booking capacity."))
     table = html.table(plans_table(summary), caption=f"Recovery plans and the date each meets its target, {ctx.when}",
@@ -309,15 +304,16 @@ def _practices(ctx: ReportData, level: int = 2) -> html.Fragment:
     top = ranked.head(limit)
     overall = (1000 * ranked["gp_referrals"].sum() / ranked["weighted_list_size"].sum()
                * 365.25 / float(p["period_days"].iloc[0]))
-    fig = bars_chart(top["practice_code"], top["rate_per_1000_per_year"], xlabel="GP referrals a year per 1,000 "
-                     "weighted patients", title=f"Highest GP referral rates, {ctx.when}", reference=overall,
-                     reference_label=f"All practices {overall:,.0f}")
     alt = (f"Bar chart of the {len(top)} practices with the highest GP referral rates per 1,000 weighted patients a "
            f"year, from {top['rate_per_1000_per_year'].iloc[0]:,.0f} ({top['practice_code'].iloc[0]}) down to "
            f"{top['rate_per_1000_per_year'].iloc[-1]:,.0f} ({top['practice_code'].iloc[-1]}); all practices together "
            f"{overall:,.0f}, drawn as a dashed line.")
-    chart = _figure(fig, alt=alt, caption=f"Rates over {int(p['period_days'].iloc[0])} days, shown as a yearly "
-                                          "rate. Feeds the scorecard's demand domain.")
+    chart = html.drawn(ctx, lambda: bars_chart(top["practice_code"], top["rate_per_1000_per_year"],
+                                               xlabel="GP referrals a year per 1,000 weighted patients",
+                                               title=f"Highest GP referral rates, {ctx.when}", reference=overall,
+                                               reference_label=f"All practices {overall:,.0f}"),
+                       alt=alt, caption=f"Rates over {int(p['period_days'].iloc[0])} days, shown as a yearly "
+                                        "rate. Feeds the scorecard's demand domain.")
     table = ranked[["practice_code", "practice_name", "gp_referrals", "weighted_list_size",
                     "rate_per_1000_per_year"]].rename(columns={
         "practice_code": "Practice", "practice_name": "Name", "gp_referrals": "GP referrals",
@@ -374,8 +370,9 @@ def quality_section(ctx): return html.Fragment(_quality(ctx) + _gates(ctx))
 def methods_section(ctx): return _methods(ctx)
 
 
-def board_section(project: Project, settings: ReportSettings) -> str:
-    """The referral gateway part of the board paper: one level-2 heading, its sections a level below."""
-    ctx = load(project, settings)
+def board_section(project: Project, settings: ReportSettings, data: ReportData | None = None) -> str:
+    """The referral gateway part of the board paper: one level-2 heading, its sections a level below.
+    ``data``: the report's, loaded already (its charts, drawn for its page, are not drawn again)."""
+    ctx = data or load(project, settings)
     sections = (_headline, _backlog, _waits, _returns, _transfers, _plans, _quality)
     return template("referrals/board.html", ctx=ctx, sections=[section(ctx, level=3) for section in sections])

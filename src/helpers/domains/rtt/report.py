@@ -181,14 +181,6 @@ def _compare(value: float, reference: float, higher_is_better: bool = True) -> s
     return "better than" if (value > reference) == higher_is_better else "worse than"
 
 
-def _figure(fig, *, alt: str, caption: str) -> html.Fragment:
-    """The figure embedded, and closed (a report draws many)."""
-    try:
-        return html.figure(fig, alt=alt, caption=caption)
-    finally:
-        plots.plt.close(fig)
-
-
 def title_section(ctx: ReportData) -> html.Fragment:
     return template("rtt/title.html", ctx=ctx)
 
@@ -209,13 +201,13 @@ def headline_section(ctx: ReportData) -> html.Fragment:
 
 def distribution_section(ctx: ReportData) -> html.Fragment:
     shares = wait_shares(ctx)
-    fig = plots.wait_distribution(shares, long_wait=ctx.settings.long_wait_weeks)
     icb_18 = shares.loc[shares["week_lower"] < rtt.STANDARD_WEEKS, ctx.icb_name].sum()
     alt = (f"Step chart of the share of waiting patients by weeks waited, 0 to 104 or more, for "
            f"{ctx.icb_name} and England. {icb_18:.1f}% of the ICB's patients with a known clock start "
            f"had waited up to 18 weeks.")
-    chart = _figure(fig, alt=alt, caption=f"Distribution of waits, incomplete pathways, {ctx.month}. "
-                    "Share of patients with a known clock start in each one-week band.")
+    chart = html.drawn(ctx, lambda: plots.wait_distribution(shares, long_wait=ctx.settings.long_wait_weeks),
+                       alt=alt, caption=f"Distribution of waits, incomplete pathways, {ctx.month}. "
+                       "Share of patients with a known clock start in each one-week band.")
     return template("rtt/distribution.html", chart=chart)
 
 
@@ -223,18 +215,17 @@ def _providers_chart(ctx: ReportData, largest: pd.DataFrame) -> html.Fragment | 
     if largest.empty:
         return None
     eng = _row(ctx, "england", "ENG").get("pct_within_18_weeks")
-    fig = plots.ranked_bars(largest.assign(label=largest["provider_name"]), label="label",
-                            value="pct_within_18_weeks", xlabel="% of the ICB's patients waiting within 18 weeks",
-                            reference=eng, reference_label=f"England {eng:.1f}%",
-                            target=ctx.standard, target_label=f"Standard {ctx.standard:g}%",
-                            highlight_below=ctx.standard)
     order = largest.sort_values("pct_within_18_weeks", ascending=False)
     best, worst = order.iloc[0], order.iloc[-1]
     alt = (f"Bar chart of the {len(largest)} largest providers by % within 18 weeks, from "
            f"{best['provider_name']} at {best['pct_within_18_weeks']:.1f}% to {worst['provider_name']} at "
            f"{worst['pct_within_18_weeks']:.1f}%, with England at {eng:.1f}% and the {ctx.standard:g}% standard.")
-    return _figure(fig, alt=alt, caption=f"% within 18 weeks at the {len(largest)} providers with "
-                   f"the most {ctx.icb_name} patients waiting, {ctx.month}.")
+    return html.drawn(ctx, lambda: plots.ranked_bars(
+        largest.assign(label=largest["provider_name"]), label="label", value="pct_within_18_weeks",
+        xlabel="% of the ICB's patients waiting within 18 weeks", reference=eng, reference_label=f"England {eng:.1f}%",
+        target=ctx.standard, target_label=f"Standard {ctx.standard:g}%", highlight_below=ctx.standard),
+        alt=alt, caption=f"% within 18 weeks at the {len(largest)} providers with the most {ctx.icb_name} patients "
+        f"waiting, {ctx.month}.")
 
 
 def _providers(ctx: ReportData, level: int) -> html.Fragment:
@@ -265,13 +256,13 @@ def specialty_section(ctx: ReportData) -> html.Fragment:
     over = table[table["over_threshold"] > 0]
     chart = None
     if len(over):
-        fig = plots.ranked_bars(over, label="treatment_function", value="over_threshold", percent=False,
-                                xlabel=f"Patients waiting over {weeks} weeks")
         top = over.iloc[0]
         alt = (f"Bar chart of patients waiting over {weeks} weeks by treatment function; the most are in "
                f"{top['treatment_function']} ({int(top['over_threshold']):,} patients).")
-        chart = _figure(fig, alt=alt, caption=f"Patients waiting over {weeks} weeks by treatment "
-                        f"function, {ctx.icb_name}, {ctx.month}.")
+        chart = html.drawn(ctx, lambda: plots.ranked_bars(over, label="treatment_function", value="over_threshold",
+                                                          percent=False, xlabel=f"Patients waiting over {weeks} weeks"),
+                           alt=alt, caption=f"Patients waiting over {weeks} weeks by treatment function, "
+                           f"{ctx.icb_name}, {ctx.month}.")
     shown = table.rename(columns={"treatment_function": "Treatment function", "waiting": "Patients waiting",
                                   "over_threshold": f"Over {weeks} weeks", "pct_over_threshold": f"% over {weeks} weeks"})
     listed = html.table(shown, caption=f"Incomplete pathways by treatment function, {ctx.icb_name}, {ctx.month}",
@@ -283,16 +274,18 @@ def specialty_section(ctx: ReportData) -> html.Fragment:
 def _trend_charts(ctx: ReportData, table: pd.DataFrame) -> list[html.Fragment]:
     first, last = table.iloc[0], table.iloc[-1]
     pct_col, list_col = f"{ctx.icb_name} % within 18 weeks", f"{ctx.icb_name} waiting list"
-    fig = plots.trend(table, x="period", series=[pct_col, "England % within 18 weeks"], ylabel="% within 18 weeks",
-                      target=ctx.standard, target_label=f"Standard {ctx.standard:g}%")
     alt = (f"Line chart of % within 18 weeks by month from {first['period']:%B %Y} to {last['period']:%B %Y}: "
            f"{ctx.icb_name} moved from {first[pct_col]:.1f}% to {last[pct_col]:.1f}%, England from "
            f"{first['England % within 18 weeks']:.1f}% to {last['England % within 18 weeks']:.1f}%.")
-    share = _figure(fig, alt=alt, caption="% of incomplete pathways within 18 weeks, by month.")
-    fig = plots.trend(table, x="period", series=[list_col], ylabel="Patients waiting", percent=False)
+    share = html.drawn(ctx, lambda: plots.trend(table, x="period", series=[pct_col, "England % within 18 weeks"],
+                                                ylabel="% within 18 weeks", target=ctx.standard,
+                                                target_label=f"Standard {ctx.standard:g}%"),
+                       alt=alt, caption="% of incomplete pathways within 18 weeks, by month.")
     alt = (f"Line chart of the {ctx.icb_name} waiting list by month, from {int(first[list_col]):,} in "
            f"{first['period']:%B %Y} to {int(last[list_col]):,} in {last['period']:%B %Y}.")
-    return [share, _figure(fig, alt=alt, caption="Waiting list (incomplete pathways), by month.")]
+    return [share, html.drawn(ctx, lambda: plots.trend(table, x="period", series=[list_col], ylabel="Patients waiting",
+                                                       percent=False),
+                              alt=alt, caption="Waiting list (incomplete pathways), by month.")]
 
 
 def _trend(ctx: ReportData, level: int) -> html.Fragment:
@@ -339,9 +332,10 @@ def methods_section(ctx: ReportData) -> html.Fragment:
 
 # ---- the integrated board paper's section ----------------------------------------------------------
 
-def board_section(project: Project, settings: ReportSettings) -> str:
+def board_section(project: Project, settings: ReportSettings, data: ReportData | None = None) -> str:
     """Waiting times for the board paper: the headline, providers and trend of the RTT report, their
-    headings a level down so they nest under the paper's own."""
-    ctx = load(project, settings)
+    headings a level down so they nest under the paper's own. ``data``: the report's, loaded already
+    (its charts, drawn for its page, are not drawn again)."""
+    ctx = data or load(project, settings)
     return template("rtt/board.html", ctx=ctx,
                     sections=[section(ctx, level=3) for section in (_headline, _providers, _trend)])

@@ -267,7 +267,7 @@ def trend_figure(indicators: pd.DataFrame, indicator_id: str, highlight: str | N
 
 # ------------------------------------------------------------------------------- board section
 
-@html.section
+@html.once_per_report
 def headline_section(data: ReportData) -> str:
     scores = data.scores
     return template("scorecard/headline.html", where=data.where, practices=len(scores), open=len(data.codes),
@@ -275,7 +275,7 @@ def headline_section(data: ReportData) -> str:
                     reviews=int(scores["contract_review"].sum()))
 
 
-@html.section
+@html.once_per_report
 def league_section(data: ReportData) -> str:
     league = league_html(data.scores, f"Practices by overall score, {data.where}: band, movement since the previous "
                                       "period, Unacceptable indicators; deprivation and list size shown as context, "
@@ -293,7 +293,7 @@ def _figure(fig, *, alt: str, caption: str) -> html.Fragment:
         plt.close(fig)
 
 
-@html.section
+@html.once_per_report
 def funnel_section(data: ReportData) -> str:
     figures = []
     for ind in data.catalogue:
@@ -309,7 +309,7 @@ def funnel_section(data: ReportData) -> str:
     return template("scorecard/figures.html", title="Funnel plots", figures=figures)
 
 
-@html.section
+@html.once_per_report
 def heatmap_section(data: ReportData) -> str:
     figure = _figure(heatmap_figure(data.indicators, data.scores),
                      alt="Heat-map of practices by indicators; each cell coloured and lettered by band: G Good, "
@@ -323,7 +323,7 @@ def trended_indicators(data: ReportData) -> list:
             and data.indicators.loc[data.indicators["indicator_id"] == i.id, "period"].nunique() > 1]
 
 
-@html.section
+@html.once_per_report
 def trend_section(data: ReportData) -> str:
     trended = trended_indicators(data)
     if not trended:
@@ -340,7 +340,7 @@ def quarantine_table(data: ReportData) -> pd.DataFrame:
     return summary.groupby(["source", "reason"], as_index=False)["rows"].sum()
 
 
-@html.section
+@html.once_per_report
 def quality_section(data: ReportData) -> str:
     quarantine = data.quarantine
     table = html.table(quarantine_table(data), caption="Quarantined rows by source and reason") if len(quarantine) else None
@@ -351,9 +351,10 @@ def quality_section(data: ReportData) -> str:
 SECTIONS = [headline_section, league_section, funnel_section, heatmap_section, trend_section, quality_section]
 
 
-def board_section(project: Project, settings: ReportSettings) -> str:
-    """The scorecard's section of the board paper: its sections in order (level 2 and 3 headings only)."""
-    data = load(project, settings)
+def board_section(project: Project, settings: ReportSettings, data: ReportData | None = None) -> str:
+    """The scorecard's section of the board paper: its sections in order (level 2 and 3 headings only).
+    ``data``: the report's, loaded already (its sections, drawn for its page, are not drawn again)."""
+    data = data or load(project, settings)
     return html.Fragment("\n".join(section(data) for section in SECTIONS))
 
 
