@@ -30,7 +30,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 CONFIDENCE_95 = 0.95
 CONFIDENCE_99_8 = 0.998
@@ -45,10 +44,18 @@ BETTER, SIMILAR, WORSE, NOT_COMPARED = "Better", "Similar", "Worse", "Not compar
 HIGHER, LOWER = "Higher", "Lower"
 
 
+def _scipy_stats():
+    """SciPy's distributions, imported when a limit is first worked out (a second's import that
+    what only describes the methods, such as the data dictionary, need not pay)."""
+    from scipy import stats
+
+    return stats
+
+
 def z_value(confidence: float) -> float:
     """The two-sided normal quantile for a confidence level (0.95 -> 1.959964...)."""
     _check_confidence(confidence)
-    return float(_st.norm.ppf(1 - (1 - confidence) / 2))
+    return float(_scipy_stats().norm.ppf(1 - (1 - confidence) / 2))
 
 
 def _check_confidence(confidence: float) -> None:
@@ -114,8 +121,8 @@ def exact_poisson_limits(x, confidence: float = CONFIDENCE_95):
     _check_confidence(confidence)
     (xa,) = _arrays(x)
     with np.errstate(invalid="ignore"):
-        lower = np.where(xa > 0, _st.chi2.ppf(alpha / 2, 2 * xa) / 2, 0.0)
-        upper = _st.chi2.ppf(1 - alpha / 2, 2 * xa + 2) / 2
+        lower = np.where(xa > 0, _scipy_stats().chi2.ppf(alpha / 2, 2 * xa) / 2, 0.0)
+        upper = _scipy_stats().chi2.ppf(1 - alpha / 2, 2 * xa + 2) / 2
     bad = ~np.isfinite(xa) | (xa < 0)
     lower[bad] = np.nan
     upper[bad] = np.nan
@@ -305,8 +312,8 @@ def rate_funnel_limits(numerators, denominators, *, multiplier: float = 1000,
     for level in (CONFIDENCE_95, CONFIDENCE_99_8):
         alpha = 1 - level
         suffix = _cl_suffix(level)
-        lower_count = _st.chi2.ppf(alpha / 2, 2 * expected) / 2
-        upper_count = _st.chi2.ppf(1 - alpha / 2, 2 * expected + 2) / 2
+        lower_count = _scipy_stats().chi2.ppf(alpha / 2, 2 * expected) / 2
+        upper_count = _scipy_stats().chi2.ppf(1 - alpha / 2, 2 * expected + 2) / 2
         out[f"lower{suffix}"] = lower_count / pop * multiplier
         out[f"upper{suffix}"] = upper_count / pop * multiplier
     return out

@@ -8,8 +8,8 @@ wrote each domain's results, the GX version and the code that builds and finishe
 edition then takes a copy with its own name put in place of the placeholder (in file names and
 pages alike), the same pages a build under that name gives.
 
-The run builds the site as soon as the last stage that validates has finished, beside the report
-stages (:func:`prepare`), so publish usually finds it made.
+The run builds the site as soon as the last stage that validates has finished, on a kernel beside
+the report stages (:func:`prepare`, run by the runner there), so publish usually finds it made.
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def digest(results_dir: Path, root: Path, stages: dict[str, str]) -> str:
     for name in _CODE:
         add(f"code {name}", (package / name).read_bytes())
     return made.hexdigest()[:32]
+
+
+def built(results_dir: Path, root: Path, *, stages: dict[str, str]) -> bool:
+    """Whether the site for these results is in the cache already."""
+    return (root / CACHE / digest(results_dir, root, stages) / "index.html").is_file()
 
 
 def prepare(results_dir: Path, root: Path, *, stages: dict[str, str]) -> Path:

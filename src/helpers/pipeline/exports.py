@@ -367,11 +367,9 @@ def edition_scope(root: Path, chosen: dict | None = None) -> Scope:
     if project.table_path("scorecard", "indicators").exists():
         from helpers.domains.scorecard import CATALOGUE
         from helpers.domains.scorecard import measures as catalogue
-        from helpers.domains.scorecard import report as scorecard
-
         report = settings.for_stage(stages.by_name()["report_scorecard"], root, chosen=chosen)
-        indicators = scorecard.published_indicators(pd.read_parquet(project.table_path("scorecard", "indicators")),
-                                                    report)
+        indicators = catalogue.published_indicators(pd.read_parquet(project.table_path("scorecard", "indicators")),
+                                                    report.suppression)
         decimals = {ind.id: ind.decimals for ind in catalogue.load_catalogue(root / CATALOGUE)}
     return Scope(found.code, found.name, found.month, codes, indicators, decimals, _headings(project, root, chosen))
 

@@ -197,7 +197,8 @@ def _lock_file_kept_parsed(root: Path):
 
     - what was last recorded is kept, and the file parsed again only if it is not as we left it;
       what a run last wrote is kept for the next run too (:mod:`helpers.pipeline.lockdata`), which
-      starts from it if the file still holds exactly those bytes;
+      starts from it if the file still holds exactly those bytes, for recording and for DVC's own
+      reading of the file when it works out what changed (its schema still checks it);
     - the file is rewritten (by DVC's own dumper) at most every :data:`DUMP_EVERY` seconds, and
       always when the run ends, however it ends. Only a run killed outright can lose the record of
       stages that finished in its last seconds; they run again next time.
@@ -207,8 +208,15 @@ def _lock_file_kept_parsed(root: Path):
 
     lock = os.fspath(root / lockdata.LOCKFILE)
     original, kept, pending, dumped = dvcfile.modify_yaml, {}, {}, {}
+    original_load = dvcfile.Lockfile._load_yaml
     if (data := lockdata.load(root)) is not None:
         kept[lock] = (_stamp(lock), data)
+
+    def load_yaml(self, **kwargs):
+        known = kept.get(os.path.abspath(self.path))
+        if known is None or known[0] != _stamp(lock):
+            return original_load(self, **kwargs)
+        return self.validate(copy.deepcopy(known[1]), fname=self.relpath), Path(lock).read_text(encoding="utf-8")
 
     def dump(path: str, fs) -> None:
         dump_yaml(path, kept[path][1], fs=fs)
@@ -235,11 +243,11 @@ def _lock_file_kept_parsed(root: Path):
                 yield data
             kept[path], dumped[path] = (_stamp(path), data), time.monotonic()
 
-    dvcfile.modify_yaml = modify_yaml
+    dvcfile.modify_yaml, dvcfile.Lockfile._load_yaml = modify_yaml, load_yaml
     try:
         yield
     finally:
-        dvcfile.modify_yaml = original
+        dvcfile.modify_yaml, dvcfile.Lockfile._load_yaml = original, original_load
         for path, fs in list(pending.items()):
             dump(path, fs)
         if lock in dumped and lock in kept and kept[lock][0] == _stamp(lock):
@@ -272,7 +280,14 @@ def record_in_lock(dvc_stages: list) -> None:
         group[0].dvcfile.dump_stages(group, update_pipeline=False)
 
 
-DOCS_SECONDS = 6.0  # about how long the Data Docs take to build here, beside two kernels
+DOCS = "data-docs"  # the job that builds the Data Docs on a kernel, ahead of publish
+DOCS_SECONDS = 4.0  # about how long that takes here, beside the other kernel
+DOCS_TIMEOUT = 600
+DOCS_CODE = """\
+from pathlib import Path
+from helpers.pipeline import datadocs, stages
+datadocs.prepare(Path({results!r}), Path({root!r}), stages=stages.validation_writers())
+"""
 
 
 def chain_seconds(plan: Plan, estimates: dict[str, float]) -> dict[str, float]:
@@ -310,7 +325,7 @@ class Schedule:
         self.failed: str | None = None
         self.code = EXIT_OK
         self._warming: threading.Thread | None = None
-        self._docs: threading.Thread | None = None
+        self._docs: str | None = None  # the Data Docs ahead of publish: "due", then "started"
         self.ahead = pool  # kernels started before the plan was known
         self.pool = None
 
@@ -339,11 +354,21 @@ class Schedule:
         return self.code
 
     def _start_notebooks(self) -> None:
-        """Start the ready stage notebooks, longest chain first, while kernels are free."""
-        for name in self._ready():
-            if name in self.specs and len(self.running) < self.size:
-                self.running.add(name)
-                self.started[name] = time.monotonic()
+        """Start the ready stage notebooks (and the Data Docs, once due), longest chain first, while
+        kernels are free."""
+        ready = [name for name in self._ready() if name in self.specs]
+        if self._docs == "due":
+            self.priority[DOCS] = DOCS_SECONDS + self.priority[stages.PUBLISH]
+            ready = sorted([*ready, DOCS], key=lambda s: -self.priority[s])
+        for name in ready:
+            if len(self.running) >= self.size:
+                break
+            self.running.add(name)
+            self.started[name] = time.monotonic()
+            if name == DOCS:
+                self._docs = "started"
+                self.pool.submit(name, self._docs_job())
+            else:
                 self.pool.submit(name, self._notebook_job(name))
 
     def _start_here(self) -> bool:
@@ -363,27 +388,30 @@ class Schedule:
         if self._warming is not None or stages.PUBLISH not in self.plan.run:
             return
 
-        def imports() -> None:  # nbconvert; the catalogues' modules (scipy) for the definitions and downloads
-            from helpers.domains.scorecard import report  # noqa: F401
+        def imports() -> None:  # nbconvert; the catalogues' modules for the definitions and downloads
+            from helpers.domains.scorecard import measures  # noqa: F401
             from helpers.pipeline import dictionary, exports, publish  # noqa: F401
 
         self._warming = _in_background("publish-imports", imports)
 
     def _prepare_docs(self) -> None:
-        """Build the Data Docs publish will copy (seconds of Great Expectations) in the background,
-        once every stage that validates has finished, while the report stages run."""
-        if self._docs is not None or stages.PUBLISH not in self.plan.run or self.failed is not None:
+        """Have the Data Docs publish will copy (seconds of Great Expectations) built on a kernel,
+        which has imported it to validate, once every stage that validates has finished, while the
+        report stages run; unless they are built already (the validation results are as before).
+        A run with no notebooks leaves them to publish."""
+        if self._docs is not None or self.pool is None or stages.PUBLISH not in self.plan.run or \
+                self.failed is not None:
             return
         writers = stages.validation_writers()
         if not set(writers.values()) & set(self.plan.run) <= self.ran:
             return
+        from helpers.pipeline import datadocs
 
-        def build() -> None:  # all of it here: even importing the module takes the scheduler's time otherwise
-            from helpers.pipeline import datadocs
+        self._docs = "started" if datadocs.built(self.root / "build/validation", self.root, stages=writers) else "due"
 
-            datadocs.prepare(self.root / "build/validation", self.root, stages=writers)
-
-        self._docs = _in_background("data-docs", build)
+    def _docs_job(self):
+        code = DOCS_CODE.format(results=str(self.root / "build/validation"), root=str(self.root))
+        return lambda kernel: kernel.run_quietly(code, timeout=DOCS_TIMEOUT)
 
     def _notebook_job(self, name: str):
         from helpers.pipeline import cli
@@ -427,14 +455,17 @@ class Schedule:
         succeeded = {}
         for finished in batch:
             self.running.discard(finished.key)
-            if finished.error is not None:
+            if finished.key == DOCS:  # ahead of publish only: publish builds them if this failed
+                if finished.error is not None:
+                    self.say(f"The Data Docs were not built ahead ({finished.error}); publish builds them")
+            elif finished.error is not None:
                 self._failure(finished.key, finished.error, finished.started)
             else:
                 succeeded[finished.key] = finished.started
         if self.failed is None:
             self.ran.update(succeeded)
-            self._start_notebooks()
             self._prepare_docs()
+            self._start_notebooks()
         unrecordable = {s for s in succeeded if not self.plan.waits_for(s) <= self.recorded}
         for name in unrecordable:  # a stage it depends on failed after it started
             self.say(f"Stage '{name}' finished in {time.monotonic() - succeeded.pop(name):.1f} s; not recorded "

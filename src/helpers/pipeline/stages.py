@@ -81,10 +81,10 @@ STAGES: list[Stage] = [
           uses=("organisation",), seconds=4),
     Stage("report_scorecard", "scorecard", REPORT, "notebooks/40_report_scorecard.ipynb", "scorecard_report",
           "ReportSettings", files=("catalogue/indicators.yaml",), uses=("organisation",),
-          document=("GP practice balanced scorecard", "gp-practice-scorecard.html"), seconds=7),
+          document=("GP practice balanced scorecard", "gp-practice-scorecard.html"), seconds=5),
     Stage("packs_scorecard", "scorecard", PACKS, "notebooks/41_packs_scorecard.ipynb", "scorecard_report",
           "ReportSettings", files=("catalogue/indicators.yaml", "notebooks/templates/practice_pack.ipynb"),
-          uses=("organisation",), publishes="build/packs", seconds=8),
+          uses=("organisation",), publishes="build/packs", seconds=6),
     # --- QIPP savings tracker and action plan tracker
     Stage("cleanse_qipp", "qipp", CLEANSE, "notebooks/50_cleanse_qipp.ipynb", "qipp", "CleanseSettings",
           sources=("qipp_tracker",)),
@@ -101,7 +101,7 @@ STAGES: list[Stage] = [
           uses=("organisation", "rtt", "referrals", "scorecard"), seconds=2.5),
     Stage("board_paper", "board", REPORT, "notebooks/90_board_paper.ipynb", "board_report", "ReportSettings",
           files=("board_cover.yaml", "board_measures.yaml"), uses=("organisation",),
-          document=("Integrated performance report", "board-paper.html"), tables=True, seconds=2,
+          document=("Integrated performance report", "board-paper.html"), tables=True, seconds=2.5,
           # the scorecard's section is the costliest to draw (funnels, heat-map, trends): the paper takes
           # it as its report stage kept it. The others' it takes when kept, else draws, so that a changed
           # setting of those reports re-runs the report and the paper side by side (render/kept.py)

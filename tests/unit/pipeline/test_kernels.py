@@ -65,6 +65,23 @@ def test_a_notebook_finds_nothing_the_previous_one_left(pool, tmp_path):
     assert done.metadata.papermill.parameters == {"settings": {}}
 
 
+def test_what_a_notebook_leaves_in_cycles_is_collected_before_the_next(pool, tmp_path):
+    """The reset freezes what survives it (modules stay imported), yet a notebook's own garbage, cycles
+    and all, is still freed before the next notebook runs."""
+    pool, root = pool
+    marker = tmp_path / "collected"
+    cycle = notebook(tmp_path / "cycle.ipynb", [
+        "settings = None",
+        f"import gc, weakref\ngc.disable()  # only the reset collects it\nclass Node: pass\nnode = Node(); node.me = node\n"
+        f"weakref.finalize(node, open({str(marker)!r}, 'w').close)\ndel node"])
+    check = notebook(tmp_path / "check.ipynb", [
+        "settings = None",
+        f"import gc, os\ngc.enable()\nassert os.path.exists({str(marker)!r}), 'a cycle outlived its notebook'\n"
+        "assert gc.get_freeze_count() > 0"])
+    run_job(pool, lambda k: kernels.execute(k, cycle, tmp_path / "cycle.out.ipynb", {}))
+    run_job(pool, lambda k: kernels.execute(k, check, tmp_path / "check.out.ipynb", {}))
+
+
 def test_a_failing_notebook_raises_as_papermill_does_and_the_kernel_stays_usable(pool, tmp_path):
     from papermill.exceptions import PapermillExecutionError
 

@@ -157,3 +157,70 @@ def test_the_cleanse_stages_as_targets_leave_every_report_and_publish_out(pipeli
     found = plan.make(order, upstream, set(order), targets=cleanse)
     assert set(found.run) == set(cleanse)
     assert PUBLISH in found.skipped and "board_paper" in found.skipped
+
+
+class _Pool:
+    """Kernels that run each job as it is submitted, noting what ran: a stage's name, or the code run."""
+
+    size, used = 2, False
+
+    def __init__(self):
+        self.ran, self._done = [], []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def submit(self, key, job):
+        from helpers.pipeline import kernels
+
+        kernel = kernels.Kernel(1, Path("."))
+        kernel.run_quietly = lambda code, timeout: self.ran.append(code)
+        job(kernel)
+        if key != runner.DOCS:
+            self.ran.append(key)
+        self._done.append(kernels.Finished(key, None, None, 0.0, 0.0, 1))
+
+    def finished(self):
+        done, self._done = self._done, []
+        return done
+
+
+def _schedule(pipeline_dag, tmp_path, monkeypatch) -> tuple[runner.Schedule, _Pool, list[str]]:
+    ran_here = []
+    monkeypatch.setattr(runner, "record_in_lock", lambda stages_: None)
+    monkeypatch.setattr(runner.Schedule, "_notebook_job", lambda self, name: lambda kernel: None)
+    monkeypatch.setattr(runner.Schedule, "_warm_up_publish", lambda self: None)
+
+    def here(self, name):
+        ran_here.append(name)
+        self.ran.add(name)
+
+    monkeypatch.setattr(runner.Schedule, "_run_here", here)
+    pool = _Pool()
+    every = plan.make(*pipeline_dag, stale=[], force=True)
+    schedule = runner.Schedule(tmp_path, every, {name: None for name in every.run}, jobs=2, pass_fds=(),
+                               say=lambda *a: None, estimates={}, pool=pool)
+    return schedule, pool, ran_here
+
+
+def test_the_data_docs_are_built_on_a_kernel_once_the_last_validating_stage_has_run(pipeline_dag, tmp_path,
+                                                                                   monkeypatch):
+    schedule, pool, here = _schedule(pipeline_dag, tmp_path, monkeypatch)
+    assert schedule.run() == 0 and here == [PUBLISH]
+    docs = [i for i, item in enumerate(pool.ran) if "datadocs.prepare(" in item]
+    assert len(docs) == 1, pool.ran
+    validating = set(stages.validation_writers().values())
+    assert validating <= set(pool.ran[:docs[0]])  # after every stage that validates; publish after it
+    assert sorted(pool.ran[:docs[0]] + pool.ran[docs[0] + 1:]) == sorted(s.name for s in stages.STAGES)
+
+
+def test_data_docs_already_built_are_not_built_again(pipeline_dag, tmp_path, monkeypatch):
+    from helpers.pipeline import datadocs
+
+    monkeypatch.setattr(datadocs, "built", lambda *a, **k: True)
+    schedule, pool, here = _schedule(pipeline_dag, tmp_path, monkeypatch)
+    assert schedule.run() == 0 and here == [PUBLISH]
+    assert not [item for item in pool.ran if "datadocs" in item] and len(pool.ran) == len(stages.STAGES)

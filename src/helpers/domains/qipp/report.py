@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from helpers.core.config import Project
@@ -21,7 +17,7 @@ from helpers.domains.organisation.edition import Edition
 from helpers.domains.qipp import TABLES
 from helpers.domains.qipp.measures import RAG_WORDS
 from helpers.domains.qipp.settings import ReportSettings
-from helpers.render import html, plots, template
+from helpers.render import html, template
 
 DOMAIN = "qipp"
 
@@ -110,29 +106,16 @@ def workstream_section(ctx: ReportData) -> str:
     return template("qipp/workstreams.html", table=table)
 
 
-def plan_chart(ctx: ReportData):
-    plots.use_house_style()
-    ws = ctx.tables["workstreams"].query("level == 'workstream'").iloc[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(ws) + 1.4))
-    y = range(len(ws))
-    ax.barh([i + 0.2 for i in y], ws["due"], height=0.4, color=html.NHS_MID_GREY, label="Due to date")
-    ax.barh([i - 0.2 for i in y], ws["delivered"], height=0.4, color=html.NHS_BLUE, label="Delivered")
-    ax.scatter(ws["plan"], list(y), marker="|", s=220, color=html.NHS_DARK_BLUE, label="Annual plan", zorder=3)
-    ax.set_yticks(list(y), ws["workstream"])
-    ax.set_xlabel("Savings, £m")
-    ax.legend(loc="lower right", frameon=False)
-    fig.tight_layout()
-    return fig
-
-
 @html.section
 def chart_section(ctx: ReportData) -> str:
+    from helpers.domains.qipp import charts  # matplotlib: imported only to draw
+
     ws = ctx.tables["workstreams"].query("level == 'workstream'")
     short = ws.sort_values("variance", ascending=False).head(3)
     alt = ("Bar chart of savings due to date and delivered, by workstream, with the annual plan marked. Largest "
            "shortfalls: " + "; ".join(f"{r.workstream} £{r.delivered:.1f}m delivered of £{r.due:.1f}m due"
                                      for r in short.itertuples()) + ".")
-    chart = html.drawn(ctx, lambda: plan_chart(ctx), alt=alt,
+    chart = html.drawn(ctx, lambda: charts.plan_chart(ctx), alt=alt,
                        caption=f"QIPP {ctx.year}: savings due to date, delivered and annual plan, £m")
     return template("qipp/chart.html", chart=chart)
 

@@ -12,9 +12,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-import matplotlib.ticker as mticker
 import pandas as pd
 
 from helpers.core import quality
@@ -24,10 +21,9 @@ from helpers.domains.organisation import edition
 from helpers.domains.organisation.edition import Edition
 from helpers.domains.referrals import TABLES, trajectory
 from helpers.domains.referrals.settings import ReportSettings
-from helpers.render import html, plots, template
+from helpers.render import html, template
 
 DOMAIN = "referrals"
-PLAN_COLOURS = [html.NHS_BLUE, html.NHS_WARM_YELLOW, html.NHS_DARK_GREY, html.NHS_GREEN]
 
 
 @dataclass
@@ -88,68 +84,6 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
 
 def _day(value) -> str:
     return "" if pd.isna(value) else f"{pd.Timestamp(value).day} {pd.Timestamp(value):%B %Y}"
-
-
-# --- charts -----------------------------------------------------------------------------------------
-
-def backlog_chart(backlog: pd.DataFrame, *, target: float | None, target_label: str = "Target", title: str):
-    plots.use_house_style()
-    fig, ax = plt.subplots(figsize=(9, 3.8))
-    ax.plot(backlog["week_ending"], backlog["backlog"], marker="o", color=html.NHS_BLUE, linewidth=2,
-            label="Referrals not yet booked")
-    if target is not None:
-        ax.axhline(target, color=html.NHS_RED, linestyle="--", linewidth=1.2)
-        ax.annotate(target_label, (0.01, target), xycoords=("axes fraction", "data"),
-                    xytext=(0, 4), textcoords="offset points", color=html.NHS_RED, fontsize=9)
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.set_ylabel("Referrals not booked")
-    ax.set_title(title, loc="left")
-    ax.legend(frameon=False, loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
-def scenarios_chart(projections: pd.DataFrame, summary: pd.DataFrame, *, title: str):
-    """Every plan's projected backlog on one chart, each with its own target line."""
-    plots.use_house_style()
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for colour, (name, frame) in zip(PLAN_COLOURS, projections.groupby("scenario", sort=False)):
-        plan = summary.set_index("scenario").loc[name]
-        ax.plot(frame["week_ending"], frame["backlog"], marker="o", markersize=3, color=colour, linewidth=2,
-                label=plan["label"])
-        ax.axhline(plan["target"], color=colour, linestyle=":", linewidth=1.2)
-        if pd.notna(plan["target_met"]):
-            ax.annotate(f"{plan['target']:,.0f} by {pd.Timestamp(plan['target_met']):%d %b}",
-                        (plan["target_met"], plan["target"]), xytext=(4, 8), textcoords="offset points",
-                        color=colour if colour != html.NHS_WARM_YELLOW else html.NHS_DARK_GREY, fontsize=9)
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("Referrals not booked (projected)")
-    ax.set_title(title, loc="left")
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def bars_chart(labels, values, *, xlabel: str, title: str, percent: bool = False, reference: float | None = None,
-               reference_label: str = ""):
-    plots.use_house_style()
-    fig, ax = plt.subplots(figsize=(8, max(2.2, 0.35 * len(labels) + 1)))
-    ax.barh(list(labels)[::-1], list(values)[::-1], color=html.NHS_BLUE)
-    for y, v in enumerate(list(values)[::-1]):
-        ax.annotate(f"{v:.1f}%" if percent else f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=8, color=html.NHS_DARK_GREY)
-    if reference is not None:
-        ax.axvline(reference, color=html.NHS_DARK_BLUE, linestyle="--", linewidth=1.2)
-        ax.annotate(reference_label, (reference, 0), xycoords=("data", "axes fraction"), xytext=(3, 4),
-                    textcoords="offset points", color=html.NHS_DARK_BLUE, fontsize=9, backgroundcolor="white")
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, loc="left")
-    ax.grid(axis="y", visible=False)
-    fig.tight_layout()
-    return fig
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -222,6 +156,8 @@ def _booking(ctx: ReportData, level: int = 2) -> html.Fragment:
 
 
 def _backlog(ctx: ReportData, level: int = 2) -> html.Fragment:
+    from helpers.domains.referrals import charts  # matplotlib: imported only to draw
+
     b = ctx.tables["backlog"]
     days = ctx.settings.target_days
     target = days * float(ctx.head["daily_inflow"])
@@ -229,7 +165,7 @@ def _backlog(ctx: ReportData, level: int = 2) -> html.Fragment:
     alt = (f"Line chart of referrals not yet booked each week to {_day(ctx.as_at)}: {int(b['backlog'].iloc[-1]):,} "
            f"now, highest {int(peak['backlog']):,} in the week ending {_day(peak['week_ending'])}; the target of "
            f"{target:,.0f} is drawn as a dashed line.")
-    chart = html.drawn(ctx, lambda: backlog_chart(b, target=target,
+    chart = html.drawn(ctx, lambda: charts.backlog_chart(b, target=target,
                                                   target_label=f"Target {target:,.0f} ({days:g} days' worth)",
                                                   title=f"Referrals not yet booked, week by week, {ctx.when}"),
                        alt=alt, caption="Backlog at the end of each week, rebuilt from the booking dates.")
@@ -242,11 +178,13 @@ def _backlog(ctx: ReportData, level: int = 2) -> html.Fragment:
 
 
 def _waits(ctx: ReportData, level: int = 2) -> html.Fragment:
+    from helpers.domains.referrals import charts  # matplotlib: imported only to draw
+
     table = waits_table(ctx)
     over = int(table.loc[table["Weeks waited since receipt"] == "14+ weeks", "All"].sum())
     alt = "Bar chart of referrals not yet booked by weeks since receipt: " + ", ".join(
         f"{b} {n:,}" for b, n in zip(table["Weeks waited since receipt"], table["All"])) + "."
-    chart = html.drawn(ctx, lambda: bars_chart(table["Weeks waited since receipt"], table["All"],
+    chart = html.drawn(ctx, lambda: charts.bars_chart(table["Weeks waited since receipt"], table["All"],
                                                xlabel="Referrals not yet booked",
                                                title=f"Unbooked referrals by weeks waited, {ctx.when}"),
                        alt=alt, caption="Whole weeks from receipt to the as-at date.")
@@ -277,13 +215,15 @@ def _transfers(ctx: ReportData, level: int = 2) -> html.Fragment:
 
 
 def _plans(ctx: ReportData, level: int = 2) -> html.Fragment:
+    from helpers.domains.referrals import charts  # matplotlib: imported only to draw
+
     projections, summary = ctx.plans()
     if summary.empty:
         return template("referrals/plans.html", level=level, ctx=ctx, chart=None, table=None)
     alt = "Line chart of the projected backlog week by week: " + "; ".join(
         f"{r.label} reaches {r.target:,.0f} " + (f"by {_day(r.target_met)}" if pd.notna(r.target_met) else
                                                   "not within the projection") for r in summary.itertuples()) + "."
-    chart = html.drawn(ctx, lambda: scenarios_chart(projections, summary,
+    chart = html.drawn(ctx, lambda: charts.scenarios_chart(projections, summary,
                                                     title=f"Projected backlog under each plan, from {_day(ctx.as_at)}"),
                        alt=alt, caption=(
         f"Starting from {int(ctx.head['not_booked']):,} not booked and {ctx.head['daily_inflow']:,.0f} referrals a day; "
@@ -296,6 +236,8 @@ def _plans(ctx: ReportData, level: int = 2) -> html.Fragment:
 
 
 def _practices(ctx: ReportData, level: int = 2) -> html.Fragment:
+    from helpers.domains.referrals import charts  # matplotlib: imported only to draw
+
     p = ctx.tables["practices"]
     if p["weighted_list_size"].isna().all():
         return template("referrals/practices.html", level=level, ctx=ctx, chart=None, table=None)
@@ -308,7 +250,7 @@ def _practices(ctx: ReportData, level: int = 2) -> html.Fragment:
            f"year, from {top['rate_per_1000_per_year'].iloc[0]:,.0f} ({top['practice_code'].iloc[0]}) down to "
            f"{top['rate_per_1000_per_year'].iloc[-1]:,.0f} ({top['practice_code'].iloc[-1]}); all practices together "
            f"{overall:,.0f}, drawn as a dashed line.")
-    chart = html.drawn(ctx, lambda: bars_chart(top["practice_code"], top["rate_per_1000_per_year"],
+    chart = html.drawn(ctx, lambda: charts.bars_chart(top["practice_code"], top["rate_per_1000_per_year"],
                                                xlabel="GP referrals a year per 1,000 weighted patients",
                                                title=f"Highest GP referral rates, {ctx.when}", reference=overall,
                                                reference_label=f"All practices {overall:,.0f}"),

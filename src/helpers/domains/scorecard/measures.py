@@ -269,6 +269,18 @@ def band(values, ind: Indicator) -> np.ndarray:
 
 # --------------------------------------------------------------------------------- the table
 
+def published_indicators(indicators: pd.DataFrame, policy) -> pd.DataFrame:
+    """The indicator table as it may be published under the report's suppression ``policy`` (its
+    settings' ``suppression``): suppressed rows blanked, bands and labels withheld. Here, not beside
+    the charts, so that publish's downloads need no plotting libraries."""
+    from helpers.methods import suppression
+
+    rule = suppression.policy(policy.rule())
+    flagged = suppression.flag(indicators, rule)  # the report's policy may be stricter than the cleanse's
+    return suppression.for_publication(flagged, rule=rule,
+                                       text_columns=("band", "compared_to_icb", "compared_to_england"))
+
+
 def build_indicators(catalogue: list[Indicator], tables: dict[str, pd.DataFrame], practices: pd.DataFrame,
                      known_codes: set[str], rule) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tidy practice x indicator x period table and the quarantined rows.

@@ -1,7 +1,7 @@
 """Scorecard report: the board section (league table, funnels, heat-map, trend) and practice packs.
 
 Everything here reads the processed tables and applies the suppression policy *before* any
-figure reaches a page (:func:`published_indicators`). Bands are written as words and shown in
+figure reaches a page (:func:`helpers.domains.scorecard.measures.published_indicators`). Bands are written as words and shown in
 colour; charts carry alt text; tables have captions.
 """
 
@@ -89,14 +89,6 @@ def load(project: Project, settings: ReportSettings) -> ReportData:
                       scorecard.load_catalogue(project.path(CATALOGUE)))
 
 
-def published_indicators(indicators: pd.DataFrame, settings: ReportSettings) -> pd.DataFrame:
-    """The indicator table as it may be published: suppressed rows blanked, bands and labels withheld."""
-    rule = suppression.policy(settings.suppression.rule())
-    flagged = suppression.flag(indicators, rule)  # the report's policy may be stricter than the cleanse's
-    return suppression.for_publication(flagged, rule=rule,
-                                       text_columns=("band", "compared_to_icb", "compared_to_england"))
-
-
 _SCOPES: dict = {}
 
 
@@ -112,7 +104,7 @@ def edition_practices(tables: dict, settings: ReportSettings, scope: Edition) ->
         scores = tables["scores"][tables["scores"]["practice_code"].isin(codes)]
         scored = scores["band"] != scorecard.NOT_SCORED
         closed = practices[~opened].sort_values(["close_date", "practice_code"], ignore_index=True)
-        indicators = published_indicators(tables["indicators"], settings)
+        indicators = scorecard.published_indicators(tables["indicators"], settings.suppression)
         _SCOPES[key] = (indicators[indicators["practice_code"].isin(codes)], scores[scored].reset_index(drop=True),
                         scores[~scored].reset_index(drop=True), closed, codes)
     return _SCOPES[key]

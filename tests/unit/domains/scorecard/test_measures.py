@@ -228,15 +228,15 @@ def test_named_policy_flags_and_blanks_before_publication():
 
 
 def test_report_blanks_suppressed_figures_before_publication():
-    from helpers.domains.scorecard import report as scorecard_report
+    from helpers.domains.scorecard.measures import published_indicators
     from helpers.domains.scorecard.settings import Suppression
 
     table = pd.DataFrame({"numerator": [3, 40], "denominator": [50, 50], "value": [6.0, 80.0], "lower95": [2.0, 67.0],
                           "upper95": [16.0, 89.0], "lower998": [1.0, 60.0], "upper998": [25.0, 92.0],
                           "band": ["Unacceptable", "Good"], "compared_to_icb": ["Worse", "Similar"],
                           "compared_to_england": ["Worse", "Similar"]})
-    public = scorecard_report.published_indicators(table, settings_for("report_scorecard", suppression=Suppression(
-        policy="nhs_small_numbers")))
+    public = published_indicators(table, settings_for("report_scorecard", suppression=Suppression(
+        policy="nhs_small_numbers")).suppression)
     assert public.loc[0, ["numerator", "value", "lower95", "upper998"]].isna().all()
     assert list(public.loc[0, ["band", "compared_to_icb"]]) == ["Suppressed", "Suppressed"]
     assert public.loc[1, "value"] == 80.0 and public.loc[1, "band"] == "Good"
