@@ -325,7 +325,7 @@ class Schedule:
         self.failed: str | None = None
         self.code = EXIT_OK
         self._warming: threading.Thread | None = None
-        self._docs: str | None = None  # the Data Docs ahead of publish: "due", then "started"
+        self._docs: str | None = None  # the Data Docs ahead of publish: "built" already, or "due", then "started"
         self.ahead = pool  # kernels started before the plan was known
         self.pool = None
 
@@ -407,7 +407,7 @@ class Schedule:
             return
         from helpers.pipeline import datadocs
 
-        self._docs = "started" if datadocs.built(self.root / "build/validation", self.root, stages=writers) else "due"
+        self._docs = "built" if datadocs.built(self.root / "build/validation", self.root, stages=writers) else "due"
 
     def _docs_job(self):
         code = DOCS_CODE.format(results=str(self.root / "build/validation"), root=str(self.root))
