@@ -24,6 +24,10 @@ table is always offered.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.config import download_stem
+from helpers.core.provenance import hash_part, prune_newest, remove_path
 from helpers.domains.organisation.edition import NamedMonth
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -342,6 +347,55 @@ def write(processed_dir: Path, dest: Path, tables: list[str], scope: Scope | Non
         write_csv(made.frame, dest / made.file)
         entries.append({"title": made.file, "href": f"{dest.name}/{made.file}",
                         "note": f"{made.description} ({len(made.frame):,} rows)", "group": GROUP})
+    return entries
+
+
+KEPT = Path("build/cache/downloads")  # under the project root: an edition's downloads, by what makes them
+KEEP = 3  # sets kept: this run's, and a couple to go back to
+ENTRIES = ".entries.json"  # in a kept set: the index's entries for its files
+
+
+def _scope_digest(scope: Scope | None) -> str:
+    """Everything of ``scope`` a download is cut or worded by, as one hash."""
+    if scope is None:
+        return ""
+    made = hashlib.sha256()
+    for part in (scope.code, scope.name, f"{scope.month:%Y-%m-%d}", *sorted(scope.practices),
+                 json.dumps(dict(scope.decimals), sort_keys=True), json.dumps(dict(scope.elsewhere), sort_keys=True)):
+        hash_part(made, "part", str(part).encode())
+    if scope.indicators is not None:
+        hash_part(made, "indicators", pd.util.hash_pandas_object(scope.indicators).to_numpy().tobytes())
+        hash_part(made, "columns", repr(list(scope.indicators.columns)).encode())
+    return made.hexdigest()
+
+
+def write_kept(root: Path, processed_dir: Path, dest: Path, tables: list[str], scope: Scope | None = None) -> list[dict]:
+    """:func:`write`'s downloads, kept under a hash of what they are made from (the processed tables,
+    ``scope`` and the package's code, :func:`helpers.render.kept.key`): an edition whose tables and
+    scope are as before (a report setting changed, say) copies the last one's."""
+    from helpers.render import kept
+
+    key = kept.key(root, "downloads", {"tables": tables, "scope": _scope_digest(scope)},
+                   [processed_dir.relative_to(root).as_posix()])
+    site = root / KEPT / key
+    if (site / ENTRIES).is_file():
+        os.utime(site)  # the newest used are the ones kept
+        entries = json.loads((site / ENTRIES).read_text(encoding="utf-8"))
+        if entries:
+            shutil.copytree(site, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(ENTRIES))
+        return entries
+    entries = write(processed_dir, dest, tables, scope)
+    partial = root / KEPT / f".{key}.partial"
+    remove_path(partial)
+    if entries:
+        shutil.copytree(dest, partial)
+    else:  # no downloads asked for: a set of none
+        partial.mkdir(parents=True)
+    (partial / ENTRIES).write_text(json.dumps(entries), encoding="utf-8")
+    remove_path(site)
+    os.rename(partial, site)
+    prune_newest((p for p in (root / KEPT).iterdir() if p.is_dir() and not p.name.startswith(".")), keep=KEEP,
+                 current=site)
     return entries
 
 

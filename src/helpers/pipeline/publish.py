@@ -308,8 +308,8 @@ def _build_edition(staging: Path, root: Path, *, name: str, documents: list[Docu
                             "href": f"{folder.name}/index.html",
                             "note": f"({sum(1 for _ in folder.glob('*.html')) - 1} pages)"})
     processed = root / "data" / "processed"
-    entries += exports.write(processed, staging / "downloads", exports.with_quarantines(processed, list(csv_exports)),
-                             scope)
+    entries += exports.write_kept(root, processed, staging / "downloads",
+                                  exports.with_quarantines(processed, list(csv_exports)), scope)
     if cached_docs:
         log.info("Data Docs (built once per set of validation results)")
         datadocs.for_edition(validation_dir, staging / "data-docs", root, edition=name, stages=stages.validation_writers())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import pandas as pd
 import pytest
@@ -182,3 +183,31 @@ def test_edition_downloads_are_named_and_described(tmp_path):
     assert {r["practice_code"] for r in _read(tmp_path / "downloads" / "scorecard_indicators.csv")} == {"P1"}
     with pytest.raises(ValueError, match="ICB and month"):
         exports.write(processed, tmp_path / "other", ["scorecard_indicators"])
+
+
+def test_an_editions_downloads_are_made_again_only_when_their_tables_or_scope_change(tmp_path, monkeypatch):
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    _indicators().to_parquet(processed / "scorecard_indicators.parquet")
+    pd.DataFrame({"practice_code": ["P1", "Q9"], "practice_name": ["One", "Other"]}).to_parquet(
+        processed / "organisation_practices.parquet")
+    scope = exports.Scope("QNX", "NHS Sussex ICB", pd.Timestamp("2026-01-31"), frozenset({"P1"}))
+    made, write = [], exports.write
+
+    def counted(*args):
+        made.append(args[1].parent.name)
+        return write(*args)
+
+    monkeypatch.setattr(exports, "write", counted)
+    first = exports.write_kept(tmp_path, processed, tmp_path / "one" / "downloads", ["scorecard_indicators"], scope)
+    again = exports.write_kept(tmp_path, processed, tmp_path / "two" / "downloads", ["scorecard_indicators"], scope)
+    assert made == ["one"] and again == first  # the second edition copied the first's
+    assert (tmp_path / "two" / "downloads" / "scorecard_indicators.csv").read_bytes() == \
+        (tmp_path / "one" / "downloads" / "scorecard_indicators.csv").read_bytes()
+    assert not list((tmp_path / "two" / "downloads").glob(".*"))  # the kept set's own record stays behind
+    other = dataclasses.replace(scope, practices=frozenset({"P1", "Q9"}))
+    exports.write_kept(tmp_path, processed, tmp_path / "three" / "downloads", ["scorecard_indicators"], other)
+    pd.DataFrame({"practice_code": ["P1"], "practice_name": ["One renamed"]}).to_parquet(
+        processed / "organisation_practices.parquet")
+    exports.write_kept(tmp_path, processed, tmp_path / "four" / "downloads", ["scorecard_indicators"], scope)
+    assert made == ["one", "three", "four"]
