@@ -213,10 +213,11 @@ def _lock_file_kept_parsed(root: Path):
         kept[lock] = (_stamp(lock), data)
 
     def load_yaml(self, **kwargs):
-        known = kept.get(os.path.abspath(self.path))
-        if known is None or known[0] != _stamp(lock):
+        path = os.path.abspath(self.path)
+        known = kept.get(path)
+        if known is None or known[0] != _stamp(path):
             return original_load(self, **kwargs)
-        return self.validate(copy.deepcopy(known[1]), fname=self.relpath), Path(lock).read_text(encoding="utf-8")
+        return self.validate(copy.deepcopy(known[1]), fname=self.relpath), Path(path).read_text(encoding="utf-8")
 
     def dump(path: str, fs) -> None:
         dump_yaml(path, kept[path][1], fs=fs)
@@ -295,15 +296,18 @@ def chain_seconds(plan: Plan, estimates: dict[str, float]) -> dict[str, float]:
     the longest chains start first. A stage counts its last run's seconds (``estimates``), else the
     stage list's rough ones (:attr:`helpers.pipeline.stages.Stage.seconds`), else one second.
     Publish waits for the Data Docs too, built once the last stage that validates has finished
-    (:meth:`Schedule._prepare_docs`), so each such stage's chain counts them."""
+    (:meth:`Schedule._prepare_docs`), so each such stage's chain counts them (and the Data Docs' own
+    is under :data:`DOCS`)."""
     specs, below = stages.by_name(), {}
     validating = set(stages.validation_writers().values())
     for name in reversed(plan.run):
         after = [below[s] for s in plan.run if name in plan.waits_for(s)]
-        if name in validating and stages.PUBLISH in below:
-            after.append(DOCS_SECONDS + below[stages.PUBLISH])
+        if name in validating and DOCS in below:
+            after.append(below[DOCS])
         rough = specs[name].seconds if name in specs else 1.0
         below[name] = estimates.get(name, rough) + max(after, default=0.0)
+        if name == stages.PUBLISH:
+            below[DOCS] = DOCS_SECONDS + below[name]
     return below
 
 
@@ -358,7 +362,6 @@ class Schedule:
         kernels are free."""
         ready = [name for name in self._ready() if name in self.specs]
         if self._docs == "due":
-            self.priority[DOCS] = DOCS_SECONDS + self.priority[stages.PUBLISH]
             ready = sorted([*ready, DOCS], key=lambda s: -self.priority[s])
         for name in ready:
             if len(self.running) >= self.size:
