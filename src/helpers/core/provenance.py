@@ -130,6 +130,24 @@ def prune_newest(paths, *, keep: int, current: Path) -> None:
         remove_path(old)
 
 
+def kept_folder(cache: Path, key: str, fill, *, made: str, keep: int) -> Path:
+    """``cache/key``: the folder ``fill(folder)`` makes, unless one holding the file ``made`` (written
+    last) is there already. It is made under a hidden name and renamed into place, so a killed run
+    never leaves half of one to reuse; of the folders in ``cache``, the ``keep`` newest used stay."""
+    folder = cache / key
+    if not (folder / made).is_file():
+        partial = cache / f".{key}.partial"
+        remove_path(partial)
+        cache.mkdir(parents=True, exist_ok=True)
+        fill(partial)
+        remove_path(folder)
+        os.rename(partial, folder)
+    os.utime(folder)  # the newest used are the ones kept
+    prune_newest((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")), keep=keep,
+                 current=folder)
+    return folder
+
+
 def remove_path(path: Path) -> None:
     """Delete a file, a symbolic link or a whole folder, whichever ``path`` is."""
     if path.is_dir() and not path.is_symlink():

@@ -17,13 +17,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
-import os
 import shutil
 import threading
 from pathlib import Path
 
 from helpers.core import quality
-from helpers.core.provenance import hash_part, prune_newest, remove_path
+from helpers.core.provenance import hash_part, kept_folder
 
 CACHE = Path("build/cache/data-docs")  # under the project root
 PLACEHOLDER = "EDITION0PLACEHOLDER0"   # letters and digits: never escaped in a page or a link
@@ -58,20 +57,10 @@ def prepare(results_dir: Path, root: Path, *, stages: dict[str, str]) -> Path:
 
     Safe to call from two threads at once (the second waits and finds it built). A build is made
     in a hidden folder and renamed into place, so a killed run never leaves half a site to reuse."""
-    cache = root / CACHE
     with _building:
-        site = cache / digest(results_dir, root, stages)
-        if not (site / "index.html").is_file():
-            partial = cache / f".{site.name}.partial"
-            remove_path(partial)
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            quality.build_edition_docs(results_dir, partial, root, edition=PLACEHOLDER, stages=stages)
-            remove_path(site)
-            os.rename(partial, site)
-        os.utime(site)  # the newest used are the ones kept
-        prune_newest((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")), keep=KEEP,
-                     current=site)
-        return site
+        return kept_folder(root / CACHE, digest(results_dir, root, stages), made="index.html", keep=KEEP,
+                           fill=lambda partial: quality.build_edition_docs(results_dir, partial, root,
+                                                                           edition=PLACEHOLDER, stages=stages))
 
 
 def copy_for(site: Path, dest: Path, edition: str) -> Path:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.config import download_stem
-from helpers.core.provenance import hash_part, prune_newest, remove_path
+from helpers.core.provenance import hash_part, kept_folder
 from helpers.domains.organisation.edition import NamedMonth
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -377,25 +376,20 @@ def write_kept(root: Path, processed_dir: Path, dest: Path, tables: list[str], s
 
     key = kept.key(root, "downloads", {"tables": tables, "scope": _scope_digest(scope)},
                    [processed_dir.relative_to(root).as_posix()])
-    site = root / KEPT / key
-    if (site / ENTRIES).is_file():
-        os.utime(site)  # the newest used are the ones kept
-        entries = json.loads((site / ENTRIES).read_text(encoding="utf-8"))
-        if entries:
-            shutil.copytree(site, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(ENTRIES))
-        return entries
-    entries = write(processed_dir, dest, tables, scope)
-    partial = root / KEPT / f".{key}.partial"
-    remove_path(partial)
-    if entries:
-        shutil.copytree(dest, partial)
-    else:  # no downloads asked for: a set of none
-        partial.mkdir(parents=True)
-    (partial / ENTRIES).write_text(json.dumps(entries), encoding="utf-8")
-    remove_path(site)
-    os.rename(partial, site)
-    prune_newest((p for p in (root / KEPT).iterdir() if p.is_dir() and not p.name.startswith(".")), keep=KEEP,
-                 current=site)
+    written = []
+
+    def fill(folder: Path) -> None:  # written for this edition, then kept
+        written.extend(write(processed_dir, dest, tables, scope))
+        if written:
+            shutil.copytree(dest, folder)
+        else:  # no downloads asked for: a set of none
+            folder.mkdir()
+        (folder / ENTRIES).write_text(json.dumps(written), encoding="utf-8")
+
+    site = kept_folder(root / KEPT, key, fill, made=ENTRIES, keep=KEEP)
+    entries = json.loads((site / ENTRIES).read_text(encoding="utf-8"))
+    if entries and not written:  # kept by an earlier edition
+        shutil.copytree(site, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(ENTRIES))
     return entries
 
 
