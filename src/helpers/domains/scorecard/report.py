@@ -1,8 +1,8 @@
 """Scorecard report: the board section (league table, funnels, heat-map, trend) and practice packs.
 
 Everything here reads the processed tables and applies the suppression policy *before* any
-figure reaches a page (:func:`helpers.domains.scorecard.measures.published_indicators`). Bands are written as words and shown in
-colour; charts carry alt text; tables have captions.
+figure reaches a page (:func:`helpers.domains.scorecard.measures.published_indicators`). Bands are
+written as words and shown in colour; charts carry alt text; tables have captions.
 """
 
 from __future__ import annotations
